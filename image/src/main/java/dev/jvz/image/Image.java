@@ -1,0 +1,322 @@
+package dev.jvz.image;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A disk: a stack of deltas opened for block I/O, base at index 0, only the top writable
+ * (PLOOP-FORMAT.md, section 2). Reads take the topmost layer that maps a cluster, else zeros; a
+ * partial write to a cluster held only by a lower layer copies that cluster up first.
+ *
+ * <p>Thread-safe: concurrent reads and writes from many threads (NBD connections) are allowed.
+ * Writes to distinct clusters never interfere; allocation races on one cluster are resolved by the
+ * top delta's lock. Overlapping concurrent writes land in some order, as on any block device.
+ */
+public final class Image implements BlockDevice {
+    private final List<Layer> layers;
+    private final Layer top;
+    private final long size;
+    private final long clusterBytes;
+    private final int clusterShift;
+    private final boolean writable;
+
+    Image(List<Layer> layers, long size, long clusterBytes, boolean writable) {
+        this.layers = List.copyOf(layers);
+        this.top = this.layers.getLast();
+        this.size = size;
+        this.clusterBytes = clusterBytes;
+        this.clusterShift = Long.numberOfTrailingZeros(clusterBytes);
+        this.writable = writable;
+    }
+
+    /** Creates a new, empty delta file (refuses to overwrite an existing file). */
+    public static void create(Path delta, CreateOptions options) throws IOException {
+        Delta.requireAbsent(delta);
+        Delta.create(delta, options.header());
+    }
+
+    /** Opens a single delta. */
+    public static Image open(Path delta, boolean writable) throws IOException, ImageException {
+        return openStack(List.of(delta), writable);
+    }
+
+    /** Opens a stack of deltas, listed base first; the top one is writable if asked. */
+    public static Image openStack(List<Path> bottomToTop, boolean writable) throws IOException, ImageException {
+        if (bottomToTop.isEmpty()) {
+            throw new IllegalArgumentException("a stack needs at least one delta");
+        }
+        if (bottomToTop.size() > PloopFormat.MAX_DELTAS) {
+            throw new ImageException("a stack holds at most " + PloopFormat.MAX_DELTAS + " deltas, not "
+                    + bottomToTop.size() + "; merge some snapshots first");
+        }
+        List<Layer> opened = new ArrayList<>();
+        try {
+            for (int i = 0; i < bottomToTop.size(); i++) {
+                boolean isTop = i == bottomToTop.size() - 1;
+                opened.add(Delta.open(bottomToTop.get(i), writable && isTop));
+            }
+            return fromLayers(opened, writable);
+        } catch (IOException | ImageException | RuntimeException e) {
+            closeQuietly(opened, e);
+            throw e;
+        }
+    }
+
+    /** Builds an image over opened layers, checking that the deltas agree. Closes nothing on failure. */
+    static Image fromLayers(List<Layer> layers, boolean writable) throws ImageException {
+        PloopHeader topHeader = null;
+        for (Layer l : layers) {
+            if (l instanceof Delta d) {
+                PloopHeader h = d.header();
+                if (topHeader != null) {
+                    if (h.clusterSectors() != topHeader.clusterSectors()) {
+                        throw new ImageException(d.path() + ": cluster size " + h.clusterSectors()
+                                + " sectors differs from " + topHeader.clusterSectors()
+                                + " in the rest of the stack; all deltas of a disk must share it");
+                    }
+                    if (h.version() != topHeader.version()) {
+                        throw new ImageException(d.path() + ": format v" + h.version() + " differs from v"
+                                + topHeader.version() + " in the rest of the stack; convert the images first");
+                    }
+                }
+                topHeader = h;
+            }
+        }
+        if (topHeader == null) {
+            throw new IllegalArgumentException("a stack of raw files only is not a ploop disk");
+        }
+        if (!(layers.getLast() instanceof Delta)) {
+            throw new IllegalArgumentException("the top of a stack must be a ploop delta");
+        }
+        return new Image(layers, topHeader.sizeBytes(), topHeader.clusterBytes(), writable);
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    public long clusterBytes() {
+        return clusterBytes;
+    }
+
+    public int clusterSectors() {
+        return (int) (clusterBytes / PloopFormat.SECTOR_SIZE);
+    }
+
+    public int version() {
+        return topDelta().header().version();
+    }
+
+    /** Number of layers in the stack. */
+    public int depth() {
+        return layers.size();
+    }
+
+    public Path topPath() {
+        return top.path();
+    }
+
+    public PloopHeader topHeader() {
+        return topDelta().header();
+    }
+
+    /** Index of the topmost layer that holds virtual cluster {@code cluster}, or -1 (reads as zeros). */
+    public int layerOf(long cluster) {
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            if (layers.get(i).lookup(cluster) >= 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Number of virtual clusters. */
+    public long clusters() {
+        return Math.ceilDiv(size, clusterBytes);
+    }
+
+    /** Reports every byte range written to the top delta's file (for the write tracker); null to stop. */
+    public void setTopWriteListener(DeltaWriteListener listener) {
+        topDelta().setListener(listener);
+    }
+
+    Delta topDelta() {
+        return (Delta) top;
+    }
+
+    List<Layer> layers() {
+        return layers;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return !writable;
+    }
+
+    private void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+            throw new IllegalArgumentException("range [" + offset + ", +" + length + ") is outside the disk of "
+                    + size + " bytes");
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        long mask = clusterBytes - 1;
+        while (dst.hasRemaining()) {
+            long cluster = offset >>> clusterShift;
+            long inCluster = offset & mask;
+            int n = (int) Math.min(dst.remaining(), clusterBytes - inCluster);
+            int layer = layerOf(cluster);
+            ByteBuffer piece = dst.slice(dst.position(), n);
+            if (layer < 0) {
+                zero(piece);
+            } else {
+                Layer l = layers.get(layer);
+                l.readAt(l.lookup(cluster) + inCluster, piece);
+            }
+            dst.position(dst.position() + n);
+            offset += n;
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        requireWritable();
+        checkRange(offset, src.remaining());
+        Delta d = topDelta();
+        long mask = clusterBytes - 1;
+        while (src.hasRemaining()) {
+            long cluster = offset >>> clusterShift;
+            int inCluster = (int) (offset & mask);
+            int n = (int) Math.min(src.remaining(), clusterBytes - inCluster);
+            ByteBuffer piece = src.slice(src.position(), n);
+            writeInCluster(d, cluster, inCluster, piece);
+            src.position(src.position() + n);
+            offset += n;
+        }
+    }
+
+    private void writeInCluster(Delta d, long cluster, int inCluster, ByteBuffer piece) throws IOException {
+        long fo = d.lookup(cluster);
+        if (fo < 0) {
+            if (piece.remaining() == clusterBytes) {
+                fo = d.allocate(cluster, piece, null, 0);
+            } else {
+                int lower = layerOf(cluster);
+                if (lower < 0) {
+                    fo = d.allocate(cluster, null, piece, inCluster);
+                } else {
+                    // Copy-up: the new cluster is the lower one with this write laid over it.
+                    ByteBuffer whole = ByteBuffer.allocate((int) clusterBytes);
+                    Layer l = layers.get(lower);
+                    l.readAt(l.lookup(cluster), whole);
+                    whole.clear();
+                    whole.put(inCluster, piece, piece.position(), piece.remaining());
+                    fo = d.allocate(cluster, whole, null, 0);
+                    if (!whole.hasRemaining()) {
+                        piece.position(piece.limit());
+                    }
+                }
+            }
+        }
+        if (piece.hasRemaining()) {
+            // Either allocated in place before, or another thread allocated it while we prepared.
+            d.writeAt(fo + inCluster, piece);
+        }
+    }
+
+    /**
+     * Discards a range: whole clusters that only the top delta holds are unmapped (they read as zeros
+     * again); everything else in the range is overwritten with zeros.
+     */
+    public void discard(long offset, long length) throws IOException {
+        requireWritable();
+        checkRange(offset, length);
+        Delta d = topDelta();
+        long end = offset + length;
+        long mask = clusterBytes - 1;
+        while (offset < end) {
+            long cluster = offset >>> clusterShift;
+            int inCluster = (int) (offset & mask);
+            int n = (int) Math.min(end - offset, clusterBytes - inCluster);
+            if (n == clusterBytes && layerOfBelowTop(cluster) < 0) {
+                if (d.lookup(cluster) >= 0) {
+                    d.setEntry(cluster, 0);
+                }
+            } else if (layerOf(cluster) >= 0) {
+                writeInCluster(d, cluster, inCluster, ByteBuffer.allocate(n));
+            }
+            offset += n;
+        }
+    }
+
+    private int layerOfBelowTop(long cluster) {
+        for (int i = layers.size() - 2; i >= 0; i--) {
+            if (layers.get(i).lookup(cluster) >= 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (writable) {
+            topDelta().flush();
+        }
+    }
+
+    private void requireWritable() {
+        if (!writable) {
+            throw new IllegalStateException(top.path() + " is open read-only");
+        }
+    }
+
+    static void zero(ByteBuffer b) {
+        if (b.hasArray()) {
+            java.util.Arrays.fill(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit(), (byte) 0);
+        } else {
+            while (b.hasRemaining()) {
+                b.put((byte) 0);
+            }
+        }
+    }
+
+    /** Closes every layer; the top's clean-close mark is written last. */
+    @Override
+    public void close() throws IOException {
+        closeAll(layers);
+    }
+
+    static void closeAll(List<Layer> layers) throws IOException {
+        IOException first = null;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            try {
+                layers.get(i).close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void closeQuietly(List<Layer> layers, Exception primary) {
+        try {
+            closeAll(layers);
+        } catch (IOException e) {
+            primary.addSuppressed(e);
+        }
+    }
+}

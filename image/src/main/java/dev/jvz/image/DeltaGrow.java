@@ -76,50 +76,68 @@ final class DeltaGrow {
             }
             writeHeader(ch, h.withInUse(INUSE_OPEN));
             ch.force(false);
-            hook.reached("grow: marked in use");
+            // The header to put back if a step fails: the old one, minus an extension we may have overwritten.
+            PloopHeader restore = hasExt && extCluster >= oldStart && extCluster < newStart
+                    ? new PloopHeader(h.version(), h.heads(), h.cylinders(), cs, h.batEntries(), h.sizeInSectors(),
+                            INUSE_CLOSED, h.firstBlockOffset(), h.flags(), 0)
+                    : h;
+            try {
+                hook.reached("grow: marked in use");
 
-            for (int v = 0; v < bat.length; v++) {
-                if (bat[v] == 0) {
-                    continue;
+                for (int v = 0; v < bat.length; v++) {
+                    if (bat[v] == 0) {
+                        continue;
+                    }
+                    long c = Delta.entryToCluster(h, bat[v]);
+                    if (c >= oldStart && c < newStart) {
+                        long dst = next++;
+                        copyCluster(ch, c * cb, dst * cb, cb, file);
+                        ch.force(false);
+                        hook.reached("grow: data cluster copied");
+                        bat[v] = Delta.clusterToEntry(h, dst);
+                        ByteBuffer e = ByteBuffer.allocate(BAT_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(0, bat[v]);
+                        writeFully(ch, e, HEADER_SIZE + (long) v * BAT_ENTRY_SIZE);
+                        ch.force(false);
+                        hook.reached("grow: BAT entry repointed");
+                    }
                 }
-                long c = Delta.entryToCluster(h, bat[v]);
-                if (c >= oldStart && c < newStart) {
+                long newExtOffset = h.extOffset();
+                if (hasExt && extCluster >= oldStart && extCluster < newStart) {
+                    // The extension (CBT) is only trusted while inUse is "closed with ext"; move it with the data.
                     long dst = next++;
-                    copyCluster(ch, c * cb, dst * cb, cb, file);
+                    copyCluster(ch, extCluster * cb, dst * cb, cb, file);
                     ch.force(false);
-                    hook.reached("grow: data cluster copied");
-                    bat[v] = Delta.clusterToEntry(h, dst);
-                    ByteBuffer e = ByteBuffer.allocate(BAT_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(0, bat[v]);
-                    writeFully(ch, e, HEADER_SIZE + (long) v * BAT_ENTRY_SIZE);
-                    ch.force(false);
-                    hook.reached("grow: BAT entry repointed");
+                    newExtOffset = dst * cs;
                 }
-            }
-            long newExtOffset = h.extOffset();
-            if (hasExt && extCluster >= oldStart && extCluster < newStart) {
-                // The extension (CBT) is only trusted while inUse is "closed with ext"; move it with the data.
-                long dst = next++;
-                copyCluster(ch, extCluster * cb, dst * cb, cb, file);
+
+                // The new BAT tail and any relocated clusters' old places must read as "unallocated" (zeros).
+                long zeroFrom = HEADER_SIZE + h.batEntries() * BAT_ENTRY_SIZE;
+                long zeroTo = newStart * cb;
+                long fileSize = ch.size();
+                zero(ch, zeroFrom, Math.min(zeroTo, fileSize));
+                if (fileSize < zeroTo) {
+                    writeFully(ch, ByteBuffer.allocate(1), zeroTo - 1);
+                }
                 ch.force(false);
-                newExtOffset = dst * cs;
-            }
+                hook.reached("grow: new BAT area zeroed");
 
-            // The new BAT tail and any relocated clusters' old places must read as "unallocated" (zeros).
-            long zeroFrom = HEADER_SIZE + h.batEntries() * BAT_ENTRY_SIZE;
-            long zeroTo = newStart * cb;
-            long fileSize = ch.size();
-            zero(ch, zeroFrom, Math.min(zeroTo, fileSize));
-            if (fileSize < zeroTo) {
-                writeFully(ch, ByteBuffer.allocate(1), zeroTo - 1);
+                PloopHeader nh = h.withSize(newBat, newSizeSectors, newStart * cs);
+                nh = new PloopHeader(nh.version(), nh.heads(), nh.cylinders(), nh.clusterSectors(), nh.batEntries(),
+                        nh.sizeInSectors(), h.inUse(), nh.firstBlockOffset(), nh.flags(), newExtOffset);
+                writeHeader(ch, nh);
+                ch.force(false);
+            } catch (IOException | RuntimeException e) {
+                // Every step above leaves a valid old-size image (relocated entries already repointed),
+                // so after an error the old header, clean again, is the truth. A crash skips this and
+                // leaves inUse set: check clears it.
+                try {
+                    writeHeader(ch, restore);
+                    ch.force(false);
+                } catch (IOException r) {
+                    e.addSuppressed(r);
+                }
+                throw e;
             }
-            ch.force(false);
-            hook.reached("grow: new BAT area zeroed");
-
-            PloopHeader nh = h.withSize(newBat, newSizeSectors, newStart * cs);
-            nh = new PloopHeader(nh.version(), nh.heads(), nh.cylinders(), nh.clusterSectors(), nh.batEntries(),
-                    nh.sizeInSectors(), h.inUse(), nh.firstBlockOffset(), nh.flags(), newExtOffset);
-            writeHeader(ch, nh);
-            ch.force(false);
             hook.reached("grow: header written");
         }
     }

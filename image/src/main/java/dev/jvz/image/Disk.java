@@ -58,6 +58,10 @@ public final class Disk implements AutoCloseable {
     public static Disk init(Path deltaFile, CreateOptions options) throws IOException, ImageException {
         Path delta = deltaFile.toAbsolutePath().normalize();
         Path xml = delta.resolveSibling(DESCRIPTOR_NAME);
+        if (!Files.isDirectory(delta.getParent())) {
+            throw new NoSuchFileException(delta.getParent().toString(), null,
+                    "the directory for the new disk does not exist; create it first");
+        }
         Delta.requireAbsent(xml);
         Delta.requireAbsent(delta);
         DiskLock lock = DiskLock.acquire(xml);

@@ -56,7 +56,7 @@ final class DiskTestSupport {
         assertThat(d.snapshots()).extracting(DiskDescriptor.Snapshot::guid).as(why)
                 .containsExactlyInAnyOrderElementsOf(model.keySet());
         for (String g : model.keySet()) {
-            assertThat(readSnapshot(disk.directory(), d, g)).as(why + ": snapshot " + g).isEqualTo(model.get(g));
+            assertSameContent(readSnapshot(disk.directory(), d, g), model.get(g), why + ": snapshot " + g);
         }
         try (Image img = disk.openImage(false)) {
             assertThat(d.diskSizeSectors() * PloopFormat.SECTOR_SIZE).as(why + ": Disk_size").isEqualTo(img.size());
@@ -73,13 +73,26 @@ final class DiskTestSupport {
     /** {@code actual} equals {@code expected}, except that the longer may continue with zeros (grow). */
     static void assertSameContentZeroExtended(byte[] actual, byte[] expected, String why) {
         int n = Math.min(actual.length, expected.length);
-        assertThat(java.util.Arrays.copyOf(actual, n)).as(why).isEqualTo(java.util.Arrays.copyOf(expected, n));
+        int diff = java.util.Arrays.mismatch(actual, 0, n, expected, 0, n);
+        if (diff >= 0) {
+            throw new AssertionError(why + ": byte " + diff + " is " + actual[diff] + ", expected " + expected[diff]
+                    + " (sizes " + actual.length + " and " + expected.length + ")");
+        }
         byte[] longer = actual.length > n ? actual : expected;
         for (int i = n; i < longer.length; i++) {
             if (longer[i] != 0) {
-                throw new AssertionError(why + ": byte " + i + " past the common size is " + longer[i] + ", not 0");
+                throw new AssertionError(why + ": byte " + i + " past the common size " + n + " is " + longer[i]
+                        + ", not 0");
             }
         }
+    }
+
+    /** Equal arrays, failing with the first differing offset instead of a dump of both. */
+    static void assertSameContent(byte[] actual, byte[] expected, String why) {
+        if (actual.length != expected.length) {
+            throw new AssertionError(why + ": size " + actual.length + ", expected " + expected.length);
+        }
+        assertSameContentZeroExtended(actual, expected, why);
     }
 
     /** Copies every regular file of {@code from} into a new directory {@code to}, as a crash would leave them. */

@@ -386,10 +386,9 @@ final class Connection implements Runnable {
                     case Nbd.CMD_BLOCK_STATUS -> blockStatus(r);
                     default -> error(r, Nbd.EINVAL, "unknown command " + r.type());
                 }
+            } catch (ReplyWriter.PeerGoneException e) {
+                throw e;
             } catch (IOException e) {
-                if (!channel.isOpen()) {
-                    throw e;
-                }
                 // An image I/O error: answer it; the connection goes on.
                 LOG.log(Level.WARNING, "nbd connection {0}: {1} failed: {2}", id, r, e.toString());
                 error(r, errnoOf(e), r + " failed: " + e.getMessage());

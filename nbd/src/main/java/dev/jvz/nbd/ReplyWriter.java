@@ -20,7 +20,25 @@ final class ReplyWriter {
         this.channel = channel;
     }
 
-    void write(ByteBuffer... buffers) throws IOException {
+    /** Thrown when a reply cannot be sent: the client is gone or the stream is broken. */
+    static final class PeerGoneException extends IOException {
+        PeerGoneException(IOException cause) {
+            super("cannot send a reply: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** Writes all of {@code buffers} as one unit. */
+    void write(ByteBuffer... buffers) throws PeerGoneException {
+        try {
+            writeAll(buffers);
+        } catch (PeerGoneException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new PeerGoneException(e);
+        }
+    }
+
+    private void writeAll(ByteBuffer... buffers) throws IOException {
         long remaining = 0;
         for (ByteBuffer b : buffers) {
             remaining += b.remaining();

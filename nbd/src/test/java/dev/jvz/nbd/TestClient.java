@@ -173,7 +173,12 @@ final class TestClient implements AutoCloseable {
         int error = 0;
         String message = null;
         long handle;
+        boolean first = true;
         while (true) {
+            if (!first) {
+                check(readN(4).getInt() == Nbd.STRUCTURED_REPLY_MAGIC, "chunk magic");
+            }
+            first = false;
             ByteBuffer h = readN(16);
             int flags = Short.toUnsignedInt(h.getShort());
             int type = Short.toUnsignedInt(h.getShort());

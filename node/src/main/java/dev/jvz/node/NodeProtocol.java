@@ -1,0 +1,44 @@
+package dev.jvz.node;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The control protocol between the CLI and the node: one JSON object per line each way, a request
+ * then its response, over the node's Unix socket. Records map one-to-one to the JSON.
+ */
+final class NodeProtocol {
+    private NodeProtocol() {}
+
+    /** A request line is at most this long; a peer that sends more is cut off (paths are short). */
+    static final int MAX_LINE = 64 * 1024;
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(SerializationFeature.INDENT_OUTPUT, false)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    /**
+     * @param op status, list, mount, umount, snapshot, snapshot-list, snapshot-merge, grow, shutdown
+     */
+    record Request(String op, String descriptor, String mountPoint, Boolean readOnly, String guid, Long size,
+            Boolean force) {
+        static Request of(String op) {
+            return new Request(op, null, null, null, null, null, null);
+        }
+    }
+
+    /** {@code ok} with a result, or not ok with an error kind and message. */
+    record Response(boolean ok, JsonNode result, String kind, String error) {
+        static Response success(Object result) {
+            return new Response(true, JSON.valueToTree(result), null, null);
+        }
+
+        static Response failure(NodeException e) {
+            return new Response(false, null, e.kind().name(), e.getMessage());
+        }
+    }
+}

@@ -44,18 +44,17 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
-        Throwable t = unwrap(ex);
-        err.println(cmd.getCommandSpec().qualifiedName() + ": " + oneLine(message(t)));
+        err.println(cmd.getCommandSpec().qualifiedName() + ": " + oneLine(message(ex)));
         if (stacktraceRequested(parseResult)) {
             ex.printStackTrace(err);
         }
         err.flush();
-        return exitCode(t);
+        return exitCode(ex);
     }
 
     /** The exit code for a failure; see {@link ExitCodes} for why each number. */
-    static int exitCode(Throwable t) {
-        return switch (t) {
+    static int exitCode(Throwable failure) {
+        return switch (unwrap(failure)) {
             case ImageCorruptedException _ -> ExitCodes.CORRUPTED;
             case ImageInUseException _ -> ExitCodes.IN_USE;
             case ImageLockedException _ -> ExitCodes.LOCKED;
@@ -72,7 +71,8 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     }
 
     /** The text after {@code <command>: }. Domain messages already say what to do; JDK ones get a reason. */
-    static String message(Throwable t) {
+    static String message(Throwable failure) {
+        Throwable t = unwrap(failure);
         return switch (t) {
             case ImageException e -> e.getMessage();
             case NoSuchFileException e -> fileMessage(e, "no such file or directory");

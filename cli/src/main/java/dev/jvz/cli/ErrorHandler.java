@@ -12,7 +12,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -98,9 +97,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     }
 
     private static boolean isDiskFull(IOException e) {
-        String m = e.getMessage();
-        // The JDK reports ENOSPC only through strerror's text.
-        return m != null && m.toLowerCase(Locale.ROOT).contains("no space left on device");
+        return IoErrors.isDiskFull(e);
     }
 
     /** UncheckedIOException carries the real failure as its cause. */

@@ -20,6 +20,7 @@ public final class Terminal {
     public static final int STDERR = 2;
 
     /** True when {@code fd} is a terminal. */
+    @SuppressWarnings("restricted") // a downcall to isatty(3) only reads an int; bin/jvz enables native access
     public static boolean isTerminal(int fd) {
         try {
             Linker linker = Linker.nativeLinker();

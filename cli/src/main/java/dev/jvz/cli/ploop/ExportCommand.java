@@ -2,12 +2,16 @@ package dev.jvz.cli.ploop;
 
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
+import dev.jvz.cli.IoErrors;
 import dev.jvz.cli.Json;
 import dev.jvz.cli.ProgressPrinter;
 import dev.jvz.image.Convert;
 import dev.jvz.image.Image;
 import dev.jvz.image.ImageException;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -66,7 +70,22 @@ final class ExportCommand implements Callable<Integer> {
         try (Image img = Image.openStack(ImageInput.deltas(image), false);
                 ProgressPrinter progress = ProgressPrinter.forStderr(spec.commandLine().getErr(), "export",
                         common.quiet())) {
-            r = Convert.export(img, img.clusterBytes(), raw, force, progress);
+            // Whatever RAW held is gone once the export starts writing (it did not exist, or -f allowed
+            // truncating it), so a failed export removes the partial file instead of leaving a disk
+            // that looks whole but is not. Only a regular file: never a device node or a symlink.
+            boolean ours = !Files.exists(raw, LinkOption.NOFOLLOW_LINKS)
+                    || (force && Files.isRegularFile(raw, LinkOption.NOFOLLOW_LINKS));
+            try {
+                r = Convert.export(img, img.clusterBytes(), raw, force, progress);
+            } catch (FileAlreadyExistsException e) {
+                throw e;
+            } catch (IOException e) {
+                deletePartial(ours, e);
+                throw IoErrors.namingTarget(raw, e);
+            } catch (RuntimeException e) {
+                deletePartial(ours, e);
+                throw e;
+            }
         }
         ConvertSummary summary = ConvertSummary.of("export", image, raw, r, System.nanoTime() - start);
         if (common.json()) {
@@ -75,5 +94,16 @@ final class ExportCommand implements Callable<Integer> {
             summary.printHuman(spec.commandLine().getOut());
         }
         return ExitCodes.OK;
+    }
+
+    private void deletePartial(boolean ours, Exception failure) {
+        if (!ours || !Files.isRegularFile(raw, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.delete(raw);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 }

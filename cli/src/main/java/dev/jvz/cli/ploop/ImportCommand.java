@@ -2,6 +2,7 @@ package dev.jvz.cli.ploop;
 
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
+import dev.jvz.cli.IoErrors;
 import dev.jvz.cli.Json;
 import dev.jvz.cli.ProgressPrinter;
 import dev.jvz.image.Convert;
@@ -63,6 +64,8 @@ final class ImportCommand implements Callable<Integer> {
         Convert.Result r;
         try (ProgressPrinter progress = ProgressPrinter.forStderr(spec.commandLine().getErr(), "import", common.quiet())) {
             r = Convert.importRaw(raw, delta, format.clusterSectors, format.version, progress);
+        } catch (IOException e) {
+            throw IoErrors.namingTarget(delta, e);
         }
         ConvertSummary summary = ConvertSummary.of("import", raw, delta, r, System.nanoTime() - start);
         if (common.json()) {

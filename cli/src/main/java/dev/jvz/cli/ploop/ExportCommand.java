@@ -4,14 +4,13 @@ import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.IoErrors;
 import dev.jvz.cli.Json;
+import dev.jvz.cli.PartialFile;
 import dev.jvz.cli.ProgressPrinter;
 import dev.jvz.image.Convert;
 import dev.jvz.image.Image;
 import dev.jvz.image.ImageException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -69,21 +68,20 @@ final class ExportCommand implements Callable<Integer> {
         Convert.Result r;
         try (Image img = Image.openStack(ImageInput.deltas(image), false);
                 ProgressPrinter progress = ProgressPrinter.forStderr(spec.commandLine().getErr(), "export",
-                        common.quiet())) {
+                        common.quiet());
+                PartialFile partial = PartialFile.guard(raw, force)) {
             // Whatever RAW held is gone once the export starts writing (it did not exist, or -f allowed
-            // truncating it), so a failed export removes the partial file instead of leaving a disk
-            // that looks whole but is not. Only a regular file: never a device node or a symlink.
-            boolean ours = !Files.exists(raw, LinkOption.NOFOLLOW_LINKS)
-                    || (force && Files.isRegularFile(raw, LinkOption.NOFOLLOW_LINKS));
+            // truncating it), so a failed or interrupted export removes the partial file instead of
+            // leaving a disk that looks whole but is not. Never a device node or a symlink.
             try {
                 r = Convert.export(img, img.clusterBytes(), raw, force, progress);
             } catch (FileAlreadyExistsException e) {
                 throw e;
             } catch (IOException e) {
-                deletePartial(ours, e);
+                removePartial(partial, e);
                 throw IoErrors.namingTarget(raw, e);
             } catch (RuntimeException e) {
-                deletePartial(ours, e);
+                removePartial(partial, e);
                 throw e;
             }
         }
@@ -96,14 +94,11 @@ final class ExportCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void deletePartial(boolean ours, Exception failure) {
-        if (!ours || !Files.isRegularFile(raw, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
+    private static void removePartial(PartialFile partial, Exception failure) {
         try {
-            Files.delete(raw);
-        } catch (IOException e) {
-            failure.addSuppressed(e);
+            partial.deleteIfOwned();
+        } catch (IOException cleanup) {
+            failure.addSuppressed(cleanup);
         }
     }
 }

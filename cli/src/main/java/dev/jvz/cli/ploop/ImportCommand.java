@@ -4,6 +4,7 @@ import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.IoErrors;
 import dev.jvz.cli.Json;
+import dev.jvz.cli.PartialFile;
 import dev.jvz.cli.ProgressPrinter;
 import dev.jvz.image.Convert;
 import dev.jvz.image.ImageException;
@@ -62,7 +63,9 @@ final class ImportCommand implements Callable<Integer> {
     public Integer call() throws IOException, ImageException {
         long start = System.nanoTime();
         Convert.Result r;
-        try (ProgressPrinter progress = ProgressPrinter.forStderr(spec.commandLine().getErr(), "import", common.quiet())) {
+        // Convert removes DELTA itself when the import fails; PartialFile covers Ctrl-C and SIGTERM.
+        try (ProgressPrinter progress = ProgressPrinter.forStderr(spec.commandLine().getErr(), "import", common.quiet());
+                PartialFile partial = PartialFile.guard(delta, false)) {
             r = Convert.importRaw(raw, delta, format.clusterSectors, format.version, progress);
         } catch (IOException e) {
             throw IoErrors.namingTarget(delta, e);

@@ -7,6 +7,8 @@ import picocli.CommandLine.Option;
  *
  * <p>{@code --stacktrace} is read by {@link ErrorHandler} from the parse result, so a command needs
  * nothing but the mixin for it to work.
+ *
+ * <p>Filled by picocli on the calling thread, once per run; never shared.
  */
 public final class CommonOptions {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")

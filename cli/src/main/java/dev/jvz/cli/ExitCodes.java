@@ -11,6 +11,8 @@ import java.util.Map;
  * {@code include/libploop.h} (OpenVZ/ploop), which counts up from {@code SYSEXIT_CREAT = 1}. The
  * exception is 2: ploop's {@code SYSEXIT_DEVICE} is about its kernel device, which jvz does not have,
  * and 2 is what picocli and most Unix tools return for a usage error.
+ *
+ * <p>Constants only; thread-safe.
  */
 public final class ExitCodes {
     private ExitCodes() {}

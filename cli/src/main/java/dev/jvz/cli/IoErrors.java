@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * Makes a write failure name the file it concerns. The JDK reports ENOSPC as a bare
- * "No space left on device"; a user needs to know which file system filled up. Stateless.
+ * "No space left on device"; a user needs to know which file system filled up. Stateless and thread-safe.
  */
 public final class IoErrors {
     private IoErrors() {}

@@ -6,7 +6,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The top command, {@code jvz}: only groups subcommands; alone it prints its usage. */
+/**
+ * The top command, {@code jvz}: only groups subcommands; alone it prints its usage.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
 @Command(
         name = "jvz",
         mixinStandardHelpOptions = true,

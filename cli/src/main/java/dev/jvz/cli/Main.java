@@ -12,6 +12,8 @@ import picocli.CommandLine;
  * one class implementing {@code Callable<Integer>} with {@code @Command}, {@code @Mixin CommonOptions},
  * output through {@code spec.commandLine().getOut()}, failures as exceptions (never
  * {@code System.exit}), and list it in its group's {@code subcommands}.
+ *
+ * <p>Each {@link #commandLine} result serves one run on one thread.
  */
 public final class Main {
     private Main() {}

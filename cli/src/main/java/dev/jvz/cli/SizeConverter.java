@@ -6,6 +6,8 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * picocli converter for ploop-style sizes ({@link Sizes#parse}): {@code -s 10G}. The value is bytes.
  * A malformed size is a usage error (exit 2) naming the accepted forms.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class SizeConverter implements ITypeConverter<Long> {
     @Override

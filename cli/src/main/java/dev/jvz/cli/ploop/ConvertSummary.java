@@ -10,6 +10,8 @@ import java.util.Locale;
 /**
  * The result of {@code import} or {@code export}, printed as one line or as JSON.
  *
+ * <p>Immutable, so thread-safe.
+ *
  * @param operation {@code import} or {@code export}
  * @param source the file read
  * @param target the file written

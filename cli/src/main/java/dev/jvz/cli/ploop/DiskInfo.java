@@ -14,6 +14,8 @@ import java.util.List;
  * What {@code jvz ploop info} reports about a disk: the stack's geometry and one {@link DeltaInfo}
  * per delta, base first. Printed as JSON with snake_case names (see {@link InfoCommand}).
  *
+ * <p>Immutable, so thread-safe; {@link #read} opens the files read-only and closes them.
+ *
  * @param virtualSize size of the virtual disk in bytes
  * @param clusterSize cluster size in bytes
  * @param clusterSectors cluster size in 512-byte sectors (ploop's block size)

@@ -20,7 +20,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code jvz ploop export IMAGE RAW}: the whole virtual disk into a raw file. */
+/**
+ * {@code jvz ploop export IMAGE RAW}: the whole virtual disk into a raw file.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
 @Command(
         name = "export",
         description = {

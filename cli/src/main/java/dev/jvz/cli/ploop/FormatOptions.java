@@ -9,6 +9,8 @@ import picocli.CommandLine.TypeConversionException;
  * Image format options shared by commands that create a delta ({@code init}, {@code import}):
  * ploop's {@code -b} (cluster size in sectors) and {@code -v} (format version). Invalid values are
  * usage errors (exit 2) that say what is allowed.
+ *
+ * <p>Filled by picocli on the calling thread, once per run; never shared.
  */
 final class FormatOptions {
     @Option(names = {"-b", "--blocksize"}, paramLabel = "SECTORS", converter = ClusterSectors.class,

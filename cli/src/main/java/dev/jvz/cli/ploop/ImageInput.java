@@ -7,6 +7,8 @@ import java.util.List;
  * Turns an IMAGE argument into the deltas of a disk, base first. Every command that reads a disk
  * goes through here, so reading a whole snapshot chain from a DiskDescriptor.xml argument is a
  * change to this one method.
+ *
+ * <p>Stateless and thread-safe.
  */
 final class ImageInput {
     private ImageInput() {}

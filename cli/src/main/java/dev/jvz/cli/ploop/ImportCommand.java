@@ -17,7 +17,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code jvz ploop import RAW DELTA}: a raw disk file into a new ploop delta. */
+/**
+ * {@code jvz ploop import RAW DELTA}: a raw disk file into a new ploop delta.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
 @Command(
         name = "import",
         description = {

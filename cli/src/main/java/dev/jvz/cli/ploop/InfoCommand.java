@@ -15,7 +15,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code jvz ploop info IMAGE}: size, format and allocation of an image, without changing it. */
+/**
+ * {@code jvz ploop info IMAGE}: size, format and allocation of an image, without changing it.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
 @Command(
         name = "info",
         description = {

@@ -20,7 +20,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code jvz ploop init -s SIZE DELTA}: a new, empty ploop delta file. */
+/**
+ * {@code jvz ploop init -s SIZE DELTA}: a new, empty ploop delta file.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
 @Command(
         name = "init",
         description = {

@@ -9,6 +9,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code jvz ploop}: the ploop image tool, with ploop's command names and options. Alone it prints
  * its usage. Each subcommand is one class in this package.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
  */
 @Command(
         name = "ploop",

@@ -1,0 +1,72 @@
+package dev.jvz.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every exit status {@code jvz} returns, in one place.
+ *
+ * <p>Where ploop has a code for the same failure, jvz returns ploop's number, so scripts written for
+ * {@code ploop} keep working: the numbers are ploop's {@code SYSEXIT_*} enum in
+ * {@code include/libploop.h} (OpenVZ/ploop), which counts up from {@code SYSEXIT_CREAT = 1}. The
+ * exception is 2: ploop's {@code SYSEXIT_DEVICE} is about its kernel device, which jvz does not have,
+ * and 2 is what picocli and most Unix tools return for a usage error.
+ *
+ * <p>Constants only; thread-safe.
+ */
+public final class ExitCodes {
+    private ExitCodes() {}
+
+    /** Success. */
+    public static final int OK = 0;
+    /**
+     * The operation failed for the reason printed; also "a file to create already exists".
+     * ploop's SYSEXIT_CREAT is 1, and 1 is every tool's generic failure.
+     */
+    public static final int FAILED = 1;
+    /** Bad command line: unknown option, missing or malformed argument (picocli's convention). */
+    public static final int USAGE = 2;
+    /** An input file does not exist or may not be opened (ploop SYSEXIT_OPEN = 4). */
+    public static final int OPEN = 4;
+    /** Writing failed because the file system is full (ploop SYSEXIT_WRITE = 7). */
+    public static final int WRITE = 7;
+    /** The image violates the ploop format; run {@code jvz ploop check} (ploop SYSEXIT_PLOOPFMT = 11). */
+    public static final int CORRUPTED = 11;
+    /** Any other I/O error reported by the system (ploop SYSEXIT_SYS = 12). */
+    public static final int IO = 12;
+    /** Another process holds the disk's DiskDescriptor.xml lock (ploop SYSEXIT_LOCK = 23). */
+    public static final int LOCKED = 23;
+    /** The image is marked in use: open elsewhere or not closed cleanly (ploop SYSEXIT_PLOOPINUSE = 37). */
+    public static final int IN_USE = 37;
+    /** A value is well-formed but not allowed, e.g. a v1 image over 2 TiB (ploop SYSEXIT_PARAM = 38). */
+    public static final int PARAM = 38;
+    /** DiskDescriptor.xml is malformed or describes an impossible stack (ploop SYSEXIT_DISKDESCR = 39). */
+    public static final int DESCRIPTOR = 39;
+    /**
+     * A bug in jvz (an unexpected exception). ploop has no such code; 70 is EX_SOFTWARE from BSD
+     * {@code sysexits.h}, far from ploop's range.
+     */
+    public static final int INTERNAL = 70;
+
+    /** The table printed in every command's {@code --help}, in numeric order. */
+    static Map<String, String> helpTable() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(pad(OK), "success");
+        m.put(pad(FAILED), "failed (reason printed), e.g. the file to create already exists");
+        m.put(pad(USAGE), "bad command line (unknown option, missing or malformed argument)");
+        m.put(pad(OPEN), "an input file is missing or may not be opened");
+        m.put(pad(WRITE), "no space left on the file system");
+        m.put(pad(CORRUPTED), "the image is corrupted; run 'jvz ploop check'");
+        m.put(pad(IO), "other I/O error");
+        m.put(pad(LOCKED), "the disk is locked by another process");
+        m.put(pad(IN_USE), "the image is in use or was not closed cleanly; run 'jvz ploop check'");
+        m.put(pad(PARAM), "a value is not allowed (e.g. v1 image larger than 2 TiB)");
+        m.put(pad(DESCRIPTOR), "DiskDescriptor.xml is invalid");
+        m.put(pad(INTERNAL), "internal error in jvz; rerun with --stacktrace and report it");
+        return m;
+    }
+
+    private static String pad(int code) {
+        return String.format("%3d", code);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.jvz.cli.ploop;
+
+import dev.jvz.cli.ExitCodes;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jvz ploop}: the ploop image tool, with ploop's command names and options. Alone it prints
+ * its usage. Each subcommand is one class in this package.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
+@Command(
+        name = "ploop",
+        mixinStandardHelpOptions = false,
+        description = {
+            "Create, inspect and convert ploop disk images.",
+            "",
+            "The images are in the OpenVZ ploop format, which QEMU reads and writes as 'parallels'. "
+                    + "Command names and options follow ploop(8)."
+        },
+        subcommands = {InitCommand.class, InfoCommand.class, ImportCommand.class, ExportCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  jvz ploop init -s 10G root.hdd",
+            "  jvz ploop info --json root.hdd",
+            "  jvz ploop import -b 2048 disk.raw root.hdd",
+            "  jvz ploop export root.hdd disk.raw"
+        })
+public final class PloopCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+}

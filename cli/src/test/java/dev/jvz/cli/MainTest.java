@@ -1,0 +1,58 @@
+package dev.jvz.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+    @Test
+    void jvzAlonePrintsUsageOnStderrAndExitsWithUsageError() {
+        Cli.Result r = Cli.run();
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith("Usage: jvz").contains("ploop");
+    }
+
+    @Test
+    void ploopAlonePrintsItsCommands() {
+        Cli.Result r = Cli.run("ploop");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("init", "info", "import", "export");
+    }
+
+    @Test
+    void versionNamesTheBuildAndTheJavaRuntime() {
+        Cli.Result r = Cli.run("--version");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).matches("(?s)jvz \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\nJava 25.*\n");
+        assertThat(r.out()).doesNotContain("${project.version}");
+    }
+
+    @Test
+    void unknownCommandIsOneLineAndExitTwo() {
+        Cli.Result r = Cli.run("ploop", "frobnicate");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.err()).startsWith("jvz ploop: ").contains("frobnicate").contains("'jvz ploop --help'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"init", "info", "import", "export"})
+    void everyCommandHelpDocumentsOptionsExitCodesAndExamples(String command) {
+        Cli.Result r = Cli.run("ploop", command, "--help");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith("Usage: jvz ploop " + command)
+                .contains("Arguments:", "Options:", "--json", "--stacktrace", "-q, --quiet")
+                .contains("Exit codes:", " 11   the image is corrupted", "JSON output (--json):", "Examples:");
+    }
+
+    @Test
+    void helpSubcommandShowsACommandsHelp() {
+        Cli.Result r = Cli.run("help", "ploop");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).startsWith("Usage: jvz ploop");
+    }
+}

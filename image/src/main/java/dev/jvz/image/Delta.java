@@ -105,7 +105,7 @@ final class Delta implements Layer {
         }
         if (writable && (h.flags() & FLAG_CONVERSION) != 0) {
             throw new ImageCorruptedException(path + ": a format conversion was interrupted; "
-                    + "run 'jvz ploop check -f " + path + "' before writing it");
+                    + "if its BAT is complete, run 'jvz ploop check -F " + path + "' to clear the flag before writing it");
         }
         int[] raw = readBat(ch, h, fileSize, path);
         long next = validateBat(h, raw, fileSize, path);
@@ -162,7 +162,7 @@ final class Delta implements Layer {
         long fileClusters = fileSize / cb;
         BitSet used = new BitSet((int) Math.min(fileClusters, Integer.MAX_VALUE));
         long maxUsed = dataStart - 1;
-        String fix = "; run 'jvz ploop check -f " + path + "' to repair it";
+        String fix = "; run 'jvz ploop check -F " + path + "' to clear the entry (the data it names is lost)";
         for (int i = 0; i < raw.length; i++) {
             if (raw[i] == 0) {
                 continue;
@@ -181,7 +181,8 @@ final class Delta implements Layer {
             }
             if (used.get((int) c)) {
                 throw new ImageCorruptedException(path + ": BAT entry " + i + " points at cluster " + c
-                        + " that another entry uses too; run 'jvz ploop check " + path + "' to repair it");
+                        + " that another entry uses too; run 'jvz ploop check -f --repair-duplicates " + path
+                        + "' to give each entry its own copy");
             }
             used.set((int) c);
             maxUsed = Math.max(maxUsed, c);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -49,7 +50,8 @@ final class Delta implements Layer {
     private final BitSet dirtyBatPages = new BitSet();
     /** Guarded by {@link #lock}: the header in memory differs from the one on disk. */
     private boolean headerDirty;
-    private volatile DeltaWriteListener listener;
+    /** The one listener told of file writes (the write tracker); installed atomically so two cannot race. */
+    private final AtomicReference<DeltaWriteListener> listener = new AtomicReference<>();
     private volatile boolean closed;
 
     private Delta(Path path, FileChannel ch, PloopHeader header, int[] rawBat, boolean writable, long nextFree) {
@@ -245,10 +247,14 @@ final class Delta implements Layer {
         requireWritable();
         int len = src.remaining();
         long pos = fileOffset;
-        while (src.hasRemaining()) {
-            pos += ch.write(src, pos);
+        try {
+            while (src.hasRemaining()) {
+                pos += ch.write(src, pos);
+            }
+        } finally {
+            // Even a failed write may have changed some of these bytes: a tracker must resend them.
+            notifyWritten(fileOffset, len);
         }
-        notifyWritten(fileOffset, len);
     }
 
     /**
@@ -413,11 +419,16 @@ final class Delta implements Layer {
     }
 
     void setListener(DeltaWriteListener l) {
-        this.listener = l;
+        listener.set(l);
+    }
+
+    /** Installs {@code update} only if the current listener is {@code expect} (identity); true on success. */
+    boolean compareAndSetListener(DeltaWriteListener expect, DeltaWriteListener update) {
+        return listener.compareAndSet(expect, update);
     }
 
     private void notifyWritten(long off, long len) {
-        DeltaWriteListener l = listener;
+        DeltaWriteListener l = listener.get();
         if (l != null) {
             l.written(off, len);
         }

@@ -414,6 +414,19 @@ final class Delta implements Layer {
         return ch.size();
     }
 
+    /**
+     * End of the allocated part of the file (ploop's alloc_head): header, BAT and every cluster up to
+     * the last allocated one. A leaked tail past it is not data and is cut by the next allocation.
+     */
+    long allocationEnd() {
+        lock.lock();
+        try {
+            return nextFreeCluster << clusterShift;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     FileChannel channel() {
         return ch;
     }

@@ -89,7 +89,7 @@ public final class WriteTracker implements AutoCloseable {
     private final RoaringBitmap dirty = new RoaringBitmap();
     /** Guarded by {@link #lock}: file position the copy has reached. */
     private long trackEnd;
-    /** Guarded by {@link #lock}: highest file position known to hold data (size at start, or written). */
+    /** Guarded by {@link #lock}: highest file position known to hold data (allocation end at start, or written). */
     private long fileEnd;
     /** Guarded by {@link #lock}: granule where the next search starts (ploop's track_ptr). */
     private long cursor;
@@ -142,15 +142,11 @@ public final class WriteTracker implements AutoCloseable {
             throw new WriteTrackerException(d.path() + ": a write tracker (or another write listener) is already "
                     + "watching this image; stop it before starting another");
         }
-        // Read the size after installing the listener: a write that landed before is inside it, one
-        // after raises fileEnd itself.
-        long size;
-        try {
-            size = d.fileSize();
-        } catch (IOException | RuntimeException e) {
-            d.compareAndSetListener(t.listener, null);
-            throw e;
-        }
+        // Read the end after installing the listener: a write that landed before is inside it, one
+        // after raises fileEnd itself. The allocation end, not the file size, as ploop's TRACK_INIT
+        // (alloc_head): a leaked tail left by a crash is not data, and the next allocation cuts it,
+        // which the tracker could not see if it had counted (and sent) it.
+        long size = d.allocationEnd();
         t.lock.lock();
         try {
             t.fileEnd = Math.max(t.fileEnd, size);
@@ -235,7 +231,10 @@ public final class WriteTracker implements AutoCloseable {
         }
     }
 
-    /** Highest file position known to hold data: the file size at start, raised by every write past it. */
+    /**
+     * Highest file position known to hold data: the allocation end at start (the file size, unless a
+     * crash left a leaked tail), raised by every write past it. The copy's file size.
+     */
     public long fileSize() {
         lock.lock();
         try {

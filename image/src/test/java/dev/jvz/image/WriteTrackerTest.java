@@ -356,4 +356,28 @@ class WriteTrackerTest {
             assertThat(t.image()).isSameAs(s);
         }
     }
+
+    @Test
+    void leakedTailIsNotSentAndItsReuseIsTracked() throws Exception {
+        // A crash left two unreferenced clusters past the last allocated one (PLOOP-FORMAT.md section 1).
+        image.write(0, ByteBuffer.wrap(new byte[] {1}));
+        image.close();
+        Path p = dir.resolve("root.hdd");
+        long allocEnd = java.nio.file.Files.size(p);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+            byte[] junk = new byte[(int) (2 * CB)];
+            java.util.Arrays.fill(junk, (byte) 0x5a);
+            ch.write(ByteBuffer.wrap(junk), allocEnd);
+        }
+        image = Image.open(p, true);
+        try (WriteTracker t = WriteTracker.start(image, G)) {
+            // Like ploop's TRACK_INIT, the copy covers the allocated part only (alloc_head), not the leak.
+            assertThat(t.fileSize()).isEqualTo(allocEnd);
+            assertThat(t.nextDirty()).contains(ext(0, allocEnd));
+            // The next allocation cuts the leak and takes its first cluster: reported as tail.
+            image.write(5 * CB, ByteBuffer.wrap(new byte[] {2}));
+            assertThat(image.topDelta().fileSize()).isEqualTo(allocEnd + CB);
+            assertThat(all(t)).containsExactly(ext(allocEnd, CB));
+        }
+    }
 }

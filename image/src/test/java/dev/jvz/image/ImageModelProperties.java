@@ -56,9 +56,9 @@ class ImageModelProperties {
         READ_COMPARE(20),
         DISCARD(8),
         FLUSH(6),
-        REOPEN(6),
+        REOPEN(4),
         /** Close, put a new empty delta on top of the stack (lower ones become read-only), reopen. */
-        PUSH_DELTA(4),
+        PUSH_DELTA(3),
         /** Read the whole disk and compare it with the model. */
         FULL_COMPARE(3);
 

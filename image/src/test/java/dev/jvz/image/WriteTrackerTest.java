@@ -380,4 +380,27 @@ class WriteTrackerTest {
             assertThat(all(t)).containsExactly(ext(allocEnd, CB));
         }
     }
+
+    @Test
+    void twoTrackersStartingAtOnceNeverBothSucceed() throws Exception {
+        for (int round = 0; round < 50; round++) {
+            java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Callable<WriteTracker> attempt = () -> {
+                barrier.await();
+                try {
+                    return WriteTracker.start(image, G);
+                } catch (WriteTrackerException e) {
+                    return null;
+                }
+            };
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+                var a = pool.submit(attempt);
+                var b = pool.submit(attempt);
+                WriteTracker ta = a.get();
+                WriteTracker tb = b.get();
+                assertThat(ta == null ^ tb == null).as("round " + round + ": exactly one tracker started").isTrue();
+                (ta != null ? ta : tb).stopForce();
+            }
+        }
+    }
 }

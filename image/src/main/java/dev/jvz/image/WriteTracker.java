@@ -19,7 +19,8 @@ import org.roaringbitmap.RoaringBitmap;
  *   <li><b>track end</b>: how far the copier has read. A write that starts below it is recorded as
  *       dirty, rounded outward to whole granules; the part at or past it is not recorded, because the
  *       copy has not read it yet and will.
- *   <li><b>file end</b>: the file size at start, raised by every write past it. When the file has
+ *   <li><b>file end</b>: the allocated end of the file at start (ploop's alloc_head: a leaked tail
+ *       left by a crash is not data), raised by every write past it. When the file has
  *       grown past the track end, {@code [trackEnd, fileEnd)} is the unsent tail: it is reported as a
  *       dirty extent once no recorded extent is left ahead of the cursor (ploop reports
  *       {@code [track_end, alloc_head)} the same way), and reporting it moves the track end past it
@@ -50,7 +51,8 @@ import org.roaringbitmap.RoaringBitmap;
  * threads while one copy thread calls {@code nextDirty}. {@link #lock} guards every mutable field;
  * it is held only for in-memory bitmap updates, never across I/O. The listener may run under the
  * delta's lock; the tracker never calls into the delta while holding its own lock (start and stop
- * install and remove the listener outside it), so the two locks cannot deadlock.
+ * install and remove the listener outside it), so the two locks cannot deadlock. While a tracker
+ * runs, nothing else may call {@link Image#setTopWriteListener}: that would detach it silently.
  */
 public final class WriteTracker implements AutoCloseable {
     /** Default granule: the page size, and the usual file-system block written by a guest. */

@@ -403,4 +403,29 @@ class WriteTrackerTest {
             }
         }
     }
+
+    @Test
+    void granuleIndexesPastTwoToThe31AreTreatedAsUnsigned() throws Exception {
+        // A 3.9 TiB v2 disk (sparse): 1 KiB granules give indexes up to ~4.2e9, past Integer.MAX_VALUE.
+        Path big = dir.resolve("big.hdd");
+        Image.create(big, new CreateOptions(39L * (1L << 40) / 10, 2048, 2));
+        try (Image img = Image.open(big, true)) {
+            assertThatThrownBy(() -> WriteTracker.start(img, 512))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("too fine")
+                    .hasMessageContaining("use at least 1024");
+            try (WriteTracker t = WriteTracker.start(img, 1024)) {
+                long far = 3L << 40; // granule 3 * 2^30, above 2^31
+                t.setTrackEnd(far + (1L << 20));
+                t.written(far + 1024, 2048);
+                t.written(5 * 1024, 1);
+                assertThat(t.fileSize()).isEqualTo(far + 3072);
+                assertThat(t.dirtyBytes()).isEqualTo(3 * 1024);
+                assertThat(t.drain(Long.MAX_VALUE)).containsExactly(ext(5 * 1024, 1024), ext(far + 1024, 2048));
+                t.written(far, 1);
+                assertThat(t.nextDirty()).contains(ext(far, 1024));
+                assertThat(t.wraps()).isEqualTo(1);
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -49,7 +50,8 @@ final class Delta implements Layer {
     private final BitSet dirtyBatPages = new BitSet();
     /** Guarded by {@link #lock}: the header in memory differs from the one on disk. */
     private boolean headerDirty;
-    private volatile DeltaWriteListener listener;
+    /** The one listener told of file writes (the write tracker); installed atomically so two cannot race. */
+    private final AtomicReference<DeltaWriteListener> listener = new AtomicReference<>();
     private volatile boolean closed;
 
     private Delta(Path path, FileChannel ch, PloopHeader header, int[] rawBat, boolean writable, long nextFree) {
@@ -105,7 +107,7 @@ final class Delta implements Layer {
         }
         if (writable && (h.flags() & FLAG_CONVERSION) != 0) {
             throw new ImageCorruptedException(path + ": a format conversion was interrupted; "
-                    + "run 'jvz ploop check -f " + path + "' before writing it");
+                    + "if its BAT is complete, run 'jvz ploop check -F " + path + "' to clear the flag before writing it");
         }
         int[] raw = readBat(ch, h, fileSize, path);
         long next = validateBat(h, raw, fileSize, path);
@@ -162,7 +164,7 @@ final class Delta implements Layer {
         long fileClusters = fileSize / cb;
         BitSet used = new BitSet((int) Math.min(fileClusters, Integer.MAX_VALUE));
         long maxUsed = dataStart - 1;
-        String fix = "; run 'jvz ploop check -f " + path + "' to repair it";
+        String fix = "; run 'jvz ploop check -F " + path + "' to clear the entry (the data it names is lost)";
         for (int i = 0; i < raw.length; i++) {
             if (raw[i] == 0) {
                 continue;
@@ -181,7 +183,8 @@ final class Delta implements Layer {
             }
             if (used.get((int) c)) {
                 throw new ImageCorruptedException(path + ": BAT entry " + i + " points at cluster " + c
-                        + " that another entry uses too; run 'jvz ploop check " + path + "' to repair it");
+                        + " that another entry uses too; run 'jvz ploop check -f --repair-duplicates " + path
+                        + "' to give each entry its own copy");
             }
             used.set((int) c);
             maxUsed = Math.max(maxUsed, c);
@@ -245,10 +248,14 @@ final class Delta implements Layer {
         requireWritable();
         int len = src.remaining();
         long pos = fileOffset;
-        while (src.hasRemaining()) {
-            pos += ch.write(src, pos);
+        try {
+            while (src.hasRemaining()) {
+                pos += ch.write(src, pos);
+            }
+        } finally {
+            // Even a failed write may have changed some of these bytes: a tracker must resend them.
+            notifyWritten(fileOffset, len);
         }
-        notifyWritten(fileOffset, len);
     }
 
     /**
@@ -408,16 +415,34 @@ final class Delta implements Layer {
         return ch.size();
     }
 
+    /**
+     * End of the allocated part of the file (ploop's alloc_head): header, BAT and every cluster up to
+     * the last allocated one. A leaked tail past it is not data and is cut by the next allocation.
+     */
+    long allocationEnd() {
+        lock.lock();
+        try {
+            return nextFreeCluster << clusterShift;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     FileChannel channel() {
         return ch;
     }
 
     void setListener(DeltaWriteListener l) {
-        this.listener = l;
+        listener.set(l);
+    }
+
+    /** Installs {@code update} only if the current listener is {@code expect} (identity); true on success. */
+    boolean compareAndSetListener(DeltaWriteListener expect, DeltaWriteListener update) {
+        return listener.compareAndSet(expect, update);
     }
 
     private void notifyWritten(long off, long len) {
-        DeltaWriteListener l = listener;
+        DeltaWriteListener l = listener.get();
         if (l != null) {
             l.written(off, len);
         }

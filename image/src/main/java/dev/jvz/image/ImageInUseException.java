@@ -11,7 +11,7 @@ public class ImageInUseException extends ImageException {
 
     public ImageInUseException(Path path) {
         super(path + ": image is marked in use (open elsewhere, or not closed cleanly); "
-                + "if nothing else uses it, run 'jvz ploop check " + path + "' to check it and clear the mark");
+                + "if nothing else uses it, run 'jvz ploop check -d " + path + "' to check it and clear the mark");
         this.path = path;
     }
 

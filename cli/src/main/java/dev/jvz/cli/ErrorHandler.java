@@ -2,6 +2,7 @@ package dev.jvz.cli;
 
 import dev.jvz.image.DescriptorException;
 import dev.jvz.image.ImageCorruptedException;
+import dev.jvz.node.NodeException;
 import dev.jvz.image.ImageException;
 import dev.jvz.image.ImageInUseException;
 import dev.jvz.image.ImageLockedException;
@@ -54,6 +55,15 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     /** The exit code for a failure; see {@link ExitCodes} for why each number. */
     static int exitCode(Throwable failure) {
         return switch (unwrap(failure)) {
+            case NodeException e -> switch (e.kind()) {
+                case INVALID -> ExitCodes.PARAM;
+                case NOT_FOUND -> ExitCodes.OPEN;
+                case BUSY -> ExitCodes.BUSY;
+                case IN_USE -> ExitCodes.IN_USE;
+                case CORRUPTED -> ExitCodes.CORRUPTED;
+                case TOOL, IO -> ExitCodes.IO;
+                case UNREACHABLE -> ExitCodes.NODE_UNAVAILABLE;
+            };
             case ImageCorruptedException _ -> ExitCodes.CORRUPTED;
             case ImageInUseException _ -> ExitCodes.IN_USE;
             case ImageLockedException _ -> ExitCodes.LOCKED;
@@ -74,6 +84,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         Throwable t = unwrap(failure);
         return switch (t) {
             case ImageException e -> e.getMessage();
+            case NodeException e -> e.getMessage();
             case NoSuchFileException e -> fileMessage(e, "no such file or directory");
             case AccessDeniedException e -> fileMessage(e, "permission denied");
             case FileAlreadyExistsException e -> fileMessage(e, "already exists");

@@ -34,6 +34,8 @@ public final class ExitCodes {
     public static final int CORRUPTED = 11;
     /** Any other I/O error reported by the system (ploop SYSEXIT_SYS = 12). */
     public static final int IO = 12;
+    /** Already mounted, mount point busy, or a mounted disk refuses the operation (ploop SYSEXIT_EBUSY = 17). */
+    public static final int BUSY = 17;
     /** Another process holds the disk's DiskDescriptor.xml lock (ploop SYSEXIT_LOCK = 23). */
     public static final int LOCKED = 23;
     /** The image is marked in use: open elsewhere or not closed cleanly (ploop SYSEXIT_PLOOPINUSE = 37). */
@@ -42,6 +44,11 @@ public final class ExitCodes {
     public static final int PARAM = 38;
     /** DiskDescriptor.xml is malformed or describes an impossible stack (ploop SYSEXIT_DISKDESCR = 39). */
     public static final int DESCRIPTOR = 39;
+    /**
+     * The jvz node (the per-host process that owns mounted disks) is not running and could not be
+     * started or reached. ploop has no node; 69 is EX_UNAVAILABLE from BSD {@code sysexits.h}.
+     */
+    public static final int NODE_UNAVAILABLE = 69;
     /**
      * A bug in jvz (an unexpected exception). ploop has no such code; 70 is EX_SOFTWARE from BSD
      * {@code sysexits.h}, far from ploop's range.
@@ -58,10 +65,12 @@ public final class ExitCodes {
         m.put(pad(WRITE), "no space left on the file system");
         m.put(pad(CORRUPTED), "the image is corrupted; run 'jvz ploop check'");
         m.put(pad(IO), "other I/O error");
+        m.put(pad(BUSY), "busy: already mounted, mount point in use");
         m.put(pad(LOCKED), "the disk is locked by another process");
         m.put(pad(IN_USE), "the image is in use or was not closed cleanly; run 'jvz ploop check'");
         m.put(pad(PARAM), "a value is not allowed (e.g. v1 image larger than 2 TiB)");
         m.put(pad(DESCRIPTOR), "DiskDescriptor.xml is invalid");
+        m.put(pad(NODE_UNAVAILABLE), "the jvz node is not running and could not be started");
         m.put(pad(INTERNAL), "internal error in jvz; rerun with --stacktrace and report it");
         return m;
     }

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
             "The images are in the OpenVZ ploop format, which QEMU reads and writes as 'parallels'. "
                     + "Command names and options follow ploop(8)."
         },
-        subcommands = {InitCommand.class, InfoCommand.class, ImportCommand.class, ExportCommand.class},
+        subcommands = {InitCommand.class, InfoCommand.class, ImportCommand.class, ExportCommand.class,
+            MountCommand.class, UmountCommand.class, ListCommand.class, ServeCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  jvz ploop init -s 10G root.hdd",

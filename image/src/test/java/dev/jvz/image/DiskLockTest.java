@@ -37,6 +37,45 @@ class DiskLockTest {
     }
 
     @Test
+    void aSymlinkedPathToALockedDiskIsRefusedAndTheLockSurvives() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Disk.init(real.resolve("root.hdd"), CreateOptions.of(1 << 20)).close();
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        try (Disk first = Disk.open(real)) {
+            assertThatThrownBy(() -> Disk.open(link)).isInstanceOf(ImageLockedException.class);
+            assertThatThrownBy(() -> Disk.open(link.resolve("DiskDescriptor.xml")))
+                    .isInstanceOf(ImageLockedException.class);
+            assertThat(first.snapshots()).hasSize(1);
+            // The refused attempts did not release the OS lock: another process still cannot take it.
+            assertThat(tryLockInAnotherProcess(real.resolve("DiskDescriptor.xml.lck"))).isEqualTo("BUSY");
+        }
+        assertThat(tryLockInAnotherProcess(real.resolve("DiskDescriptor.xml.lck"))).isEqualTo("GOT");
+        try (Disk again = Disk.open(link)) {
+            assertThat(again.snapshots()).hasSize(1);
+        }
+    }
+
+    private String tryLockInAnotherProcess(Path lck) throws Exception {
+        Path src = dir.resolve("TryLock.java");
+        Files.writeString(src, """
+                import java.nio.channels.*;
+                import java.nio.file.*;
+                public class TryLock {
+                    public static void main(String[] a) throws Exception {
+                        try (FileChannel c = FileChannel.open(Path.of(a[0]), StandardOpenOption.WRITE)) {
+                            System.out.println(c.tryLock() == null ? "BUSY" : "GOT");
+                        }
+                    }
+                }
+                """);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), src.toString(), lck.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    @Test
     void manyThreadsRacingForTheLockGetExactlyOneWinnerAndNoOverlappingFileLockException() throws Exception {
         Disk.init(dir.resolve("root.hdd"), CreateOptions.of(1 << 20)).close();
         int threads = 8;

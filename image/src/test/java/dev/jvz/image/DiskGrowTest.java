@@ -110,6 +110,47 @@ class DiskGrowTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aFormatExtensionClusterInTheWayMovesWithTheData() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("disk"));
+        Random r = new Random(5);
+        long oldClusters = ONE_HEADER_CLUSTER_ENTRIES;
+        Path file = dir.resolve("root.hdd");
+        Map<Long, byte[]> model;
+        try (Disk d = Disk.init(file, new CreateOptions(oldClusters * CB, CS, 2))) {
+            model = fill(d, oldClusters, 2, r); // file clusters 1 and 2
+        }
+        // Append an extension cluster (file cluster 3) and mark it valid, as ploop's CBT would.
+        byte[] ext = new byte[(int) CB];
+        r.nextBytes(ext);
+        PloopHeader h;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(ext), 3 * CB);
+            ByteBuffer hb = ByteBuffer.allocate(PloopFormat.HEADER_SIZE);
+            ch.read(hb, 0);
+            h = PloopHeader.decode(hb.flip(), file.toString());
+            PloopHeader withExt = new PloopHeader(h.version(), h.heads(), h.cylinders(), h.clusterSectors(),
+                    h.batEntries(), h.sizeInSectors(), PloopFormat.INUSE_CLOSED_WITH_EXT, h.firstBlockOffset(),
+                    h.flags(), 3L * CS);
+            ch.write(withExt.encode(), 0);
+        }
+        try (Disk d = Disk.open(dir)) {
+            d.grow(oldClusters * 5 * CB);
+            try (Image img = d.openImage(false)) {
+                PloopHeader g = img.topHeader();
+                assertThat(g.dataStartCluster()).isEqualTo(5);
+                assertThat(g.inUse()).isEqualTo(PloopFormat.INUSE_CLOSED_WITH_EXT);
+                long extCluster = g.extOffset() / CS;
+                assertThat(extCluster).isGreaterThanOrEqualTo(5);
+                ByteBuffer got = ByteBuffer.allocate((int) CB);
+                ((Delta) img.layers().getLast()).readAt(extCluster * CB, got);
+                assertThat(got.array()).isEqualTo(ext);
+                verifySparse(img, model, "ext moved");
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void aCrashAtEveryGrowStepLeavesTheSameContent(int version) throws Exception {

@@ -52,6 +52,7 @@ final class Connection implements Runnable {
     private final ReplyWriter writer;
     private final ByteBuffer in = ByteBuffer.allocateDirect(Nbd.INPUT_BUFFER).flip();
     private final Semaphore inflight = new Semaphore(Nbd.MAX_INFLIGHT_BYTES);
+    private final Thread.Builder.OfVirtual requestThreads;
 
     // Negotiated during the handshake, read-only afterwards.
     private boolean noZeroes;
@@ -72,6 +73,7 @@ final class Connection implements Runnable {
         this.pool = pool;
         this.onClose = onClose;
         this.writer = new ReplyWriter(g);
+        this.requestThreads = Thread.ofVirtual().name("nbd-" + id + "-request");
     }
 
     boolean inTransmission() {
@@ -336,7 +338,7 @@ final class Connection implements Runnable {
         } catch (IOException e) {
             pool.give(decoder.abandon());
             drain();
-            if (e instanceof EOFException && decoder.state() == RequestDecoder.State.HEADER && !in.hasRemaining()) {
+            if (e instanceof EOFException && decoder.atBoundary() && !in.hasRemaining()) {
                 // Input shut down by the server, or the client closed between requests: a quiet end.
                 return;
             }
@@ -358,7 +360,7 @@ final class Connection implements Runnable {
         inflight.acquireUninterruptibly(cost);
         int taken = cost;
         try {
-            Thread.ofVirtual().name("nbd-" + id + "-req").start(() -> {
+            requestThreads.start(() -> {
                 try {
                     execute(r, payload, oversized);
                 } finally {

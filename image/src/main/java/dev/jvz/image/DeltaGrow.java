@@ -74,6 +74,13 @@ final class DeltaGrow {
             if (hasExt) {
                 next = Math.max(next, extCluster + 1);
             }
+            // Relocated clusters go past everything in use; their BAT entries must still fit a u32
+            // (v1: sector offsets, v2: cluster indexes).
+            long maxCluster = h.version() == 2 ? V2_MAX_CLUSTERS : V1_MAX_SECTORS / cs;
+            if (next + (newStart - oldStart) + 1 > maxCluster) {
+                throw new ImageException(file + ": no room to move the data clusters out of the bigger BAT (the file "
+                        + "would pass the format's limit of " + maxCluster + " clusters)");
+            }
             writeHeader(ch, h.withInUse(INUSE_OPEN));
             ch.force(false);
             // The header to put back if a step fails: the old one, minus an extension we may have overwritten.

@@ -197,8 +197,10 @@ public final class Disk implements AutoCloseable {
         }
         String top = desc.topGuid();
         ImageEntry topEntry = desc.image(top);
-        PloopHeader topHeader = requireClosedDelta(topEntry);
-        PloopHeader nh = emptyLike(topHeader);
+        // ploop's raw mode: a Plain base alone is the top; the first snapshot puts a delta over it.
+        PloopHeader nh = isRawBase(topEntry)
+                ? emptyHeader(2, desc.diskSizeSectors(), desc.blocksize())
+                : emptyLike(requireClosedDelta(topEntry));
         String newFile = newTopFileName();
         Delta.create(dir.resolve(newFile), nh);
         hook.reached("snapshot: new top delta created");
@@ -396,8 +398,8 @@ public final class Disk implements AutoCloseable {
         requireClosedDelta(topEntry);
         ImageEntry targetEntry = desc.image(target.guid());
         PloopHeader nh;
-        if (targetEntry.type() == ImageType.PLAIN && target.isBase()) {
-            nh = PloopHeader.create(2, desc.diskSizeSectors() * PloopFormat.SECTOR_SIZE, desc.blocksize());
+        if (isRawBase(targetEntry)) {
+            nh = emptyHeader(versionOf(topEntry), desc.diskSizeSectors(), desc.blocksize());
         } else {
             nh = emptyLike(requireDelta(dir.resolve(targetEntry.file())));
         }
@@ -518,6 +520,23 @@ public final class Disk implements AutoCloseable {
         try (Delta d = Delta.open(f, false)) {
             return d.header();
         }
+    }
+
+    private boolean isRawBase(ImageEntry e) {
+        return e.type() == ImageType.PLAIN && desc.snapshot(e.guid()).isBase();
+    }
+
+    private int versionOf(ImageEntry e) throws IOException, ImageException {
+        return isRawBase(e) ? 2 : requireDelta(dir.resolve(e.file())).version();
+    }
+
+    /** A clean, empty delta header of exactly {@code sizeSectors} (the BAT rounded up to whole clusters). */
+    private static PloopHeader emptyHeader(int version, long sizeSectors, int clusterSectors) {
+        long bat = Math.ceilDiv(sizeSectors, clusterSectors);
+        long cyl = Math.min(sizeSectors / PloopFormat.GEOMETRY_HEADS / PloopFormat.GEOMETRY_SECTORS_PER_TRACK,
+                0xFFFF_FFFFL);
+        return emptyLike(new PloopHeader(version, PloopFormat.GEOMETRY_HEADS, (int) cyl, clusterSectors, bat,
+                sizeSectors, PloopFormat.INUSE_CLOSED, 0, PloopFormat.FLAG_EMPTY, 0));
     }
 
     /** A clean, empty delta header with the same geometry, size, cluster and version as {@code h}. */

@@ -19,7 +19,10 @@ import java.util.regex.Pattern;
  *
  * <p>The constructor throws {@link IllegalArgumentException} (a record cannot throw a checked one);
  * {@link DescriptorXml} turns it into a {@link DescriptorException} naming the file. GUIDs are kept in
- * lower case, as ploop's uuid_unparse writes them.
+ * lower case, as ploop's uuid_unparse writes them. Elements jvz does not model (vendor extras such as
+ * {@code Encryption} or {@code PhysicalSectorSize}) are ignored on read and not written back, as ploop does.
+ *
+ * <p>Immutable, hence thread-safe.
  *
  * @param diskSizeSectors {@code Disk_Parameters/Disk_size}: virtual size in sectors (also {@code Storage/End})
  * @param cylinders {@code Disk_Parameters/Cylinders}: geometry only

@@ -41,7 +41,9 @@ final class DiskLock implements AutoCloseable {
 
     /** Locks the disk whose descriptor is {@code descriptor}, or fails at once if someone holds it. */
     static DiskLock acquire(Path descriptor) throws IOException, ImageLockedException {
-        Path lck = descriptor.toAbsolutePath().normalize().resolveSibling(descriptor.getFileName() + SUFFIX);
+        // Keyed by the real directory: a second path to the same disk (a symlink) must hit HELD and never
+        // open the lock file, because closing any descriptor of a file drops this process's POSIX locks on it.
+        Path lck = descriptor.toAbsolutePath().getParent().toRealPath().resolve(descriptor.getFileName() + SUFFIX);
         if (!HELD.add(lck)) {
             throw locked(descriptor, "this process");
         }

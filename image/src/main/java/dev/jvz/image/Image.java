@@ -173,12 +173,17 @@ public final class Image implements BlockDevice {
             long inCluster = offset & mask;
             int n = (int) Math.min(dst.remaining(), clusterBytes - inCluster);
             int layer = layerOf(cluster);
-            ByteBuffer piece = dst.slice(dst.position(), n);
             if (layer < 0) {
-                zero(piece);
+                zero(dst.slice(dst.position(), n));
             } else {
                 Layer l = layers.get(layer);
-                l.readAt(l.lookup(cluster) + inCluster, piece);
+                long fo = l.lookup(cluster) + inCluster;
+                // Following clusters stored right after this one in the same layer: one read for all.
+                for (long next = cluster + 1; n < dst.remaining() && layerOf(next) == layer
+                        && l.lookup(next) == fo + n; next++) {
+                    n += (int) Math.min(dst.remaining() - n, clusterBytes);
+                }
+                l.readAt(fo, dst.slice(dst.position(), n));
             }
             dst.position(dst.position() + n);
             offset += n;

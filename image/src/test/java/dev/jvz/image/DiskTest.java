@@ -165,6 +165,44 @@ class DiskTest {
     }
 
     @Test
+    void plainRawBaseIsReadThroughAndMergedInto() throws Exception {
+        long cb = 64 * 512;
+        int size = (int) (cb * 4);
+        Random r = new Random(11);
+        byte[] model = new byte[size];
+        r.nextBytes(model);
+        Files.write(dir.resolve("base.raw"), model);
+        DiskDescriptor raw = new DiskDescriptor(size / 512, 0, 16, 32, 64, false,
+                List.of(new DiskDescriptor.ImageEntry(TOP, DiskDescriptor.ImageType.PLAIN, "base.raw")), TOP,
+                List.of(new Snapshot(TOP, DiskDescriptor.NONE_GUID, false)));
+        DescriptorXml.store(dir.resolve(Disk.DESCRIPTOR_NAME), raw);
+        try (Disk d = Disk.open(dir)) {
+            assertThatThrownBy(() -> d.openImage(false)).isInstanceOf(DescriptorException.class)
+                    .hasMessageContaining("single Plain");
+            assertThatThrownBy(() -> d.grow(size * 2L)).isInstanceOf(ImageException.class)
+                    .hasMessageContaining("Plain");
+            String s = d.snapshot(null);
+            // ploop writes one Type for the whole disk: the new delta is listed as Plain too.
+            assertThat(d.descriptor().image(TOP).type()).isEqualTo(DiskDescriptor.ImageType.PLAIN);
+            try (Image img = d.openImage(false)) {
+                assertThat(img.depth()).isEqualTo(2);
+                assertThat(readAll(img)).isEqualTo(model);
+            }
+            byte[] baseBefore = model.clone();
+            randomWrites(d, model, r, 6, cb);
+            try (Image img = d.openImage(false)) {
+                assertThat(readAll(img)).isEqualTo(model);
+            }
+            assertThat(Files.readAllBytes(dir.resolve("base.raw"))).isEqualTo(baseBefore);
+            assertThat(d.descriptor().snapshot(TOP).parentGuid()).isEqualTo(s);
+            d.mergeTop();
+            assertThat(d.descriptor().images()).containsExactly(
+                    new DiskDescriptor.ImageEntry(TOP, DiskDescriptor.ImageType.PLAIN, "base.raw"));
+            assertThat(Files.readAllBytes(dir.resolve("base.raw"))).isEqualTo(model);
+        }
+    }
+
+    @Test
     void growRefusesShrinkAndUpdatesDescriptor() throws Exception {
         long cb = 64 * 512;
         try (Disk d = Disk.init(dir.resolve("root.hdd"), new CreateOptions(cb * 4, 64, 2))) {

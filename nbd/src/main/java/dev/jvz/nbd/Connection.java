@@ -52,6 +52,7 @@ final class Connection implements Runnable {
     private final ReplyWriter writer;
     private final ByteBuffer in = ByteBuffer.allocateDirect(Nbd.INPUT_BUFFER).flip();
     private final Semaphore inflight = new Semaphore(Nbd.MAX_INFLIGHT_BYTES);
+    private final Thread.Builder.OfVirtual requestThreads;
 
     // Negotiated during the handshake, read-only afterwards.
     private boolean noZeroes;
@@ -72,6 +73,7 @@ final class Connection implements Runnable {
         this.pool = pool;
         this.onClose = onClose;
         this.writer = new ReplyWriter(g);
+        this.requestThreads = Thread.ofVirtual().name("nbd-" + id + "-request");
     }
 
     boolean inTransmission() {
@@ -123,6 +125,9 @@ final class Connection implements Runnable {
 
     // ---------------------------------------------------------------- handshake
 
+    /** What the handshake does after an option. */
+    private enum Next { OPTIONS, TRANSMISSION, END }
+
     /** Runs option haggling; true when transmission starts, false when the session ends. */
     private boolean handshake() throws IOException {
         writer.write(Replies.greeting());
@@ -150,17 +155,17 @@ final class Connection implements Runnable {
                             + o.length() + ") exceeds the allowed maximum (" + Nbd.MAX_OPTION_LENGTH + ")"));
                 }
                 case ClientMessage.Option o -> {
-                    Boolean outcome = option(o);
-                    if (outcome != null) {
-                        return outcome;
+                    Next next = option(o);
+                    if (next != Next.OPTIONS) {
+                        return next == Next.TRANSMISSION;
                     }
                 }
             }
         }
     }
 
-    /** Answers one option; returns true to enter transmission, false to end the session, null to go on. */
-    private Boolean option(ClientMessage.Option o) throws IOException {
+    /** Answers one option and says what comes next. */
+    private Next option(ClientMessage.Option o) throws IOException {
         int opt = o.option();
         try {
             switch (opt) {
@@ -171,11 +176,11 @@ final class Connection implements Runnable {
                         throw new NbdProtocolException("NBD_OPT_EXPORT_NAME for unknown export '" + name + "'");
                     }
                     writer.write(Replies.exportName(export.size, export.transmissionFlags(structured), noZeroes));
-                    return true;
+                    return Next.TRANSMISSION;
                 }
                 case Nbd.OPT_ABORT -> {
                     writer.write(Replies.option(opt, Nbd.REP_ACK, null));
-                    return false;
+                    return Next.END;
                 }
                 case Nbd.OPT_LIST -> {
                     requireNoData(o);
@@ -201,7 +206,9 @@ final class Connection implements Runnable {
                             Replies.infoBlockSize(Nbd.MIN_BLOCK, Nbd.PREFERRED_BLOCK, Nbd.MAX_REQUEST)));
                     out.add(Replies.option(opt, Nbd.REP_ACK, null));
                     writer.write(out.toArray(ByteBuffer[]::new));
-                    return opt == Nbd.OPT_GO ? Boolean.TRUE : null;
+                    if (opt == Nbd.OPT_GO) {
+                        return Next.TRANSMISSION;
+                    }
                 }
                 case Nbd.OPT_STRUCTURED_REPLY -> {
                     requireNoData(o);
@@ -215,7 +222,7 @@ final class Connection implements Runnable {
         } catch (OptionRejected e) {
             writer.write(Replies.optionError(opt, e.replyType(), e.getMessage()));
         }
-        return null;
+        return Next.OPTIONS;
     }
 
     private void metaContext(ClientMessage.Option o) throws IOException, OptionRejected {
@@ -331,7 +338,7 @@ final class Connection implements Runnable {
         } catch (IOException e) {
             pool.give(decoder.abandon());
             drain();
-            if (e instanceof EOFException && decoder.state() == RequestDecoder.State.HEADER && !in.hasRemaining()) {
+            if (e instanceof EOFException && decoder.atBoundary() && !in.hasRemaining()) {
                 // Input shut down by the server, or the client closed between requests: a quiet end.
                 return;
             }
@@ -353,7 +360,7 @@ final class Connection implements Runnable {
         inflight.acquireUninterruptibly(cost);
         int taken = cost;
         try {
-            Thread.ofVirtual().name("nbd-" + id + "-req").start(() -> {
+            requestThreads.start(() -> {
                 try {
                     execute(r, payload, oversized);
                 } finally {
@@ -469,34 +476,29 @@ final class Connection implements Runnable {
         }
         // Structured: holes as OFFSET_HOLE chunks (no data read or sent), data as OFFSET_DATA chunks
         // gathered straight from the read buffer. With DF, one chunk for the whole range.
-        List<long[]> runs = new ArrayList<>(); // {offset, length, hole?1:0}
+        List<Run> runs;
         if (r.has(Nbd.CMD_FLAG_DF)) {
             boolean hole = export.isHole(start) && export.runEnd(start, end, true) == end;
-            runs.add(new long[] {start, len, hole ? 1 : 0});
+            runs = List.of(new Run(start, len, hole));
         } else {
-            for (long off = start; off < end;) {
-                boolean hole = export.isHole(off);
-                long e = export.runEnd(off, end, hole);
-                runs.add(new long[] {off, e - off, hole ? 1 : 0});
-                off = e;
-            }
+            runs = runs(start, end, Integer.MAX_VALUE);
         }
         ByteBuffer buf = pool.take(len);
         try {
             List<ByteBuffer> out = new ArrayList<>(runs.size() * 2);
             for (int i = 0; i < runs.size(); i++) {
-                long[] run = runs.get(i);
+                Run run = runs.get(i);
                 int flags = i == runs.size() - 1 ? Nbd.REPLY_FLAG_DONE : 0;
-                if (run[2] == 1) {
+                if (run.hole()) {
                     ByteBuffer h = ByteBuffer.allocate(Nbd.CHUNK_HEADER_SIZE + 12);
                     new Replies.ChunkHeader(flags, Nbd.REPLY_TYPE_OFFSET_HOLE, r.handle(), 12).encode(h);
-                    out.add(h.putLong(run[0]).putInt((int) run[1]).flip());
+                    out.add(h.putLong(run.offset()).putInt((int) run.length()).flip());
                 } else {
-                    ByteBuffer data = buf.slice((int) (run[0] - start), (int) run[1]);
-                    export.device.read(run[0], data.duplicate());
+                    ByteBuffer data = buf.slice((int) (run.offset() - start), (int) run.length());
+                    export.device.read(run.offset(), data.duplicate());
                     ByteBuffer h = ByteBuffer.allocate(Nbd.CHUNK_HEADER_SIZE + 8);
-                    new Replies.ChunkHeader(flags, Nbd.REPLY_TYPE_OFFSET_DATA, r.handle(), 8 + run[1]).encode(h);
-                    out.add(h.putLong(run[0]).flip());
+                    new Replies.ChunkHeader(flags, Nbd.REPLY_TYPE_OFFSET_DATA, r.handle(), 8 + run.length()).encode(h);
+                    out.add(h.putLong(run.offset()).flip());
                     out.add(data);
                 }
             }
@@ -579,14 +581,14 @@ final class Connection implements Runnable {
      * WRITE_ZEROES: by default through {@link Image#discard} (clusters only the top delta holds become
      * holes again, everything else is overwritten with zeros); with NO_HOLE the range is written with
      * zeros so it stays allocated, as the flag demands.
+     *
+     * <p>Lengths above the advertised maximum block size are served, not refused with the EINVAL the spec
+     * suggests (a SHOULD): the request carries no payload, so nothing is buffered, and the Linux nbd
+     * driver sends write-zeroes far larger than 32 MiB (it does not apply the block size limit to them).
+     * qemu-nbd is just as lenient here.
      */
     private void writeZeroes(Request r) throws IOException {
         if (!flagsOk(r, Nbd.CMD_FLAG_FUA | Nbd.CMD_FLAG_NO_HOLE) || !writable(r)) {
-            return;
-        }
-        if (r.length() > Nbd.MAX_REQUEST) {
-            error(r, Nbd.EINVAL, "write zeroes of " + r.length() + " bytes exceeds the maximum block size "
-                    + Nbd.MAX_REQUEST);
             return;
         }
         if (r.beyond(export.size)) {
@@ -611,6 +613,21 @@ final class Connection implements Runnable {
         ok(r);
     }
 
+    /** A stretch of the export that is a hole throughout, or data throughout. */
+    private record Run(long offset, long length, boolean hole) {}
+
+    /** Splits [start, end) into alternating hole/data runs, at most {@code max} of them (the last may stop early). */
+    private List<Run> runs(long start, long end, int max) {
+        List<Run> out = new ArrayList<>();
+        for (long off = start; off < end && out.size() < max;) {
+            boolean hole = export.isHole(off);
+            long e = export.runEnd(off, end, hole);
+            out.add(new Run(off, e - off, hole));
+            off = e;
+        }
+        return out;
+    }
+
     /** base:allocation: clusters no layer maps are HOLE|ZERO, everything else 0 (allocated, contents unknown). */
     private void blockStatus(Request r) throws IOException {
         if (!flagsOk(r, Nbd.CMD_FLAG_FUA | Nbd.CMD_FLAG_REQ_ONE)) {
@@ -628,19 +645,14 @@ final class Connection implements Runnable {
         long start = r.offset();
         long end = start + r.length();
         int max = r.has(Nbd.CMD_FLAG_REQ_ONE) ? 1 : Nbd.MAX_EXTENTS;
-        List<long[]> extents = new ArrayList<>();
-        for (long off = start; off < end && extents.size() < max;) {
-            boolean hole = export.isHole(off);
-            long e = export.runEnd(off, end, hole);
-            extents.add(new long[] {e - off, hole ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0});
-            off = e;
-        }
+        List<Run> extents = runs(start, end, max);
         int payload = 4 + 8 * extents.size();
         ByteBuffer b = ByteBuffer.allocate(Nbd.CHUNK_HEADER_SIZE + payload);
         new Replies.ChunkHeader(Nbd.REPLY_FLAG_DONE, Nbd.REPLY_TYPE_BLOCK_STATUS, r.handle(), payload).encode(b);
         b.putInt(Nbd.BASE_ALLOCATION_ID);
-        for (long[] e : extents) {
-            b.putInt((int) e[0]).putInt((int) e[1]);
+        for (Run e : extents) {
+            // length ≤ the request's u32 length, so the cast is exact
+            b.putInt((int) e.length()).putInt(e.hole() ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0);
         }
         writer.write(b.flip());
     }

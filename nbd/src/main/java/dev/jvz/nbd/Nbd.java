@@ -129,9 +129,10 @@ final class Nbd {
     /** Queries per meta-context option; more get NBD_REP_ERR_TOO_BIG, which the spec allows for this case. */
     static final int MAX_META_QUERIES = 32;
     /**
-     * Largest READ/WRITE/WRITE_ZEROES length, advertised as the maximum block size: 2^25, the value the
-     * spec says a portable client limits itself to and a server must not treat as a denial of service.
-     * It also bounds the buffer one request may hold.
+     * Largest READ/WRITE length, advertised as the maximum block size: 2^25, the value the spec says a
+     * portable client limits itself to and a server must not treat as a denial of service. It bounds
+     * the buffer one request may hold. (TRIM, WRITE_ZEROES and BLOCK_STATUS carry no payload and are
+     * bounded by the export size instead; see Connection.writeZeroes.)
      */
     static final int MAX_REQUEST = 1 << 25;
     /** Minimum block size: 1, because the image engine handles any byte range (read-modify-write inside). */

@@ -113,6 +113,11 @@ final class RequestDecoder {
         }
     }
 
+    /** True between messages: no byte of a next header or payload has been consumed yet. */
+    boolean atBoundary() {
+        return state == State.HEADER && header.position() == 0;
+    }
+
     /** The payload buffer being filled, if any, so a dying connection can give it back. */
     ByteBuffer abandon() {
         ByteBuffer p = payload;

@@ -251,6 +251,7 @@ class NbdServerTest {
                 assertThat(c.request(0, Nbd.CMD_READ, -4096, 512, null).error()).isEqualTo(Nbd.EINVAL);
                 assertThat(c.write(SIZE - 1, new byte[2], 0).error()).isEqualTo(Nbd.ENOSPC);
                 assertThat(c.request(0, Nbd.CMD_WRITE_ZEROES, SIZE, 1, null).error()).isEqualTo(Nbd.ENOSPC);
+                assertThat(c.request(0, Nbd.CMD_WRITE_ZEROES, 0, SIZE, null).error()).isZero(); // no payload: any size
                 assertThat(c.request(0, Nbd.CMD_TRIM, SIZE, 1, null).error()).isEqualTo(Nbd.EINVAL);
                 assertThat(c.request(0, Nbd.CMD_READ, 0, Nbd.MAX_REQUEST + 1L, null).error()).isEqualTo(Nbd.EINVAL);
                 assertThat(c.request(0, 77, 0, 0, null).error()).isEqualTo(Nbd.EINVAL);

@@ -100,15 +100,17 @@ class RequestDecoderTest {
     void truncatedHeaderAndPayloadWaitForMore() throws Exception {
         RequestDecoder d = new RequestDecoder(pool::take);
         byte[] h = new Request(0, Nbd.CMD_WRITE, 1, 0, 4).encode().array();
+        assertThat(d.atBoundary()).isTrue();
         assertThat(d.decode(ByteBuffer.wrap(h, 0, 27))).isNull();
         assertThat(d.state()).isEqualTo(RequestDecoder.State.HEADER);
+        assertThat(d.atBoundary()).isFalse();
         assertThat(d.decode(ByteBuffer.wrap(h, 27, 1))).isNull();
         assertThat(d.state()).isEqualTo(RequestDecoder.State.PAYLOAD);
         assertThat(d.payloadSink().remaining()).isEqualTo(4);
         assertThat(d.decode(ByteBuffer.wrap(new byte[] {1, 2, 3}))).isNull();
         Incoming.Command c = (Incoming.Command) d.decode(ByteBuffer.wrap(new byte[] {4, 5}));
         assertThat(c.payload().remaining()).isEqualTo(4);
-        assertThat(d.state()).isEqualTo(RequestDecoder.State.HEADER);
+        assertThat(d.atBoundary()).isTrue();
     }
 
     @Test

@@ -138,6 +138,21 @@ public final class Disk implements AutoCloseable {
      */
     public synchronized Image openImage(boolean writable) throws IOException, ImageException {
         requireOpen();
+        List<Layer> layers = openLayers(writable);
+        try {
+            return Image.fromLayers(layers, writable);
+        } catch (ImageException | RuntimeException e) {
+            try {
+                Image.closeAll(layers);
+            } catch (IOException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
+        }
+    }
+
+    /** Opens the active chain's layers, base first; the top writable if asked. Closes all on failure. */
+    private List<Layer> openLayers(boolean writable) throws IOException, ImageException {
         List<ImageEntry> chain = desc.activeChain();
         List<Layer> layers = new ArrayList<>();
         long cb = (long) desc.blocksize() * PloopFormat.SECTOR_SIZE;
@@ -156,12 +171,12 @@ public final class Disk implements AutoCloseable {
                     layers.add(Delta.open(f, writable && top));
                 }
             }
-            Image img = Image.fromLayers(layers, writable);
-            if (img.clusterSectors() != desc.blocksize()) {
+            long clusterSectors = ((Delta) layers.getLast()).header().clusterSectors();
+            if (clusterSectors != desc.blocksize()) {
                 throw new DescriptorException(xml + ": <Blocksize> is " + desc.blocksize() + " sectors but the images "
-                        + "use " + img.clusterSectors() + "; fix the descriptor");
+                        + "use " + clusterSectors + "; fix the descriptor");
             }
-            return img;
+            return layers;
         } catch (IOException | ImageException | RuntimeException e) {
             try {
                 Image.closeAll(layers);
@@ -170,6 +185,80 @@ public final class Disk implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** An offline operation run by {@link #whileLive} on closed images. */
+    @FunctionalInterface
+    private interface OfflineStep<T> {
+        T run() throws IOException, ImageException;
+    }
+
+    /**
+     * Runs {@code step} on a disk whose stack {@code live} (from {@link #openImage}) is being served:
+     * pauses I/O, flushes and closes every layer cleanly, runs the offline step, then reopens the
+     * chain the descriptor now names and serves from it. If the step fails, the chain is reopened as
+     * the descriptor left it (the offline operations keep it consistent at every step) and the failure
+     * is thrown after I/O resumes.
+     */
+    private <T> T whileLive(Image live, OfflineStep<T> step) throws IOException, ImageException {
+        List<Object> result = new ArrayList<>(1);
+        Exception[] failure = new Exception[1];
+        live.reconfigure(current -> {
+            if (live.writable()) {
+                ((Delta) current.getLast()).flush();
+            }
+            Image.closeAll(current);
+            try {
+                result.add(step.run());
+            } catch (IOException | ImageException | RuntimeException e) {
+                failure[0] = e;
+            }
+            return openLayers(live.writable());
+        });
+        if (failure[0] instanceof IOException e) {
+            throw e;
+        } else if (failure[0] instanceof ImageException e) {
+            throw e;
+        } else if (failure[0] instanceof RuntimeException e) {
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        T t = (T) result.getFirst();
+        return t;
+    }
+
+    /**
+     * {@link #snapshot} on a mounted disk: the caller freezes the file system around it so the snapshot
+     * is consistent; I/O pauses only for the flush and the switch of the top delta.
+     */
+    public synchronized String snapshotLive(Image live, String guidOrNull) throws IOException, ImageException {
+        requireOpen();
+        return whileLive(live, () -> snapshot(guidOrNull));
+    }
+
+    /**
+     * {@link #merge} of a snapshot below the active top on a mounted disk. The clusters are copied while
+     * the disk is served (the child still shadows its parent, so reads do not change meanwhile); I/O
+     * pauses only to reopen the shorter chain.
+     */
+    public synchronized void mergeLive(Image live, String guid) throws IOException, ImageException {
+        requireOpen();
+        String c = argGuid(guid);
+        if (c.equals(desc.topGuid())) {
+            throw new ImageException("the active top of a mounted disk cannot be merged while mounted; merge a "
+                    + "snapshot below it, or unmount first");
+        }
+        merge(c);
+        whileLive(live, () -> Boolean.TRUE);
+    }
+
+    /** {@link #grow} on a served disk: I/O pauses while the top delta's header and BAT grow. */
+    public synchronized void growLive(Image live, long newSizeBytes) throws IOException, ImageException {
+        requireOpen();
+        whileLive(live, () -> {
+            grow(newSizeBytes);
+            return Boolean.TRUE;
+        });
     }
 
     /** The snapshots in descriptor order ({@code ploop snapshot-list}). */

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A disk: a stack of deltas opened for block I/O, base at index 0, only the top writable
@@ -16,17 +17,31 @@ import java.util.List;
  * top delta's lock. Overlapping concurrent writes land in some order, as on any block device.
  */
 public final class Image implements BlockDevice {
-    private final List<Layer> layers;
-    private final Layer top;
-    private final long size;
+    /** The layers in use and the virtual size they give; replaced as a whole by {@link #reconfigure}. */
+    private record Stack(List<Layer> layers, long size) {
+        Stack {
+            layers = List.copyOf(layers);
+        }
+
+        Layer top() {
+            return layers.getLast();
+        }
+    }
+
+    private volatile Stack stack;
     private final long clusterBytes;
     private final int clusterShift;
     private final boolean writable;
+    /**
+     * Every I/O call holds the read lock; {@link #reconfigure} (live snapshot, merge, grow) holds the
+     * write lock, so it sees no request in flight and none starts until the new stack is in place.
+     */
+    private final ReentrantReadWriteLock pause = new ReentrantReadWriteLock();
+    /** Set when a reconfiguration could not reopen the stack: every I/O call then fails with it. */
+    private volatile String unusable;
 
     Image(List<Layer> layers, long size, long clusterBytes, boolean writable) {
-        this.layers = List.copyOf(layers);
-        this.top = this.layers.getLast();
-        this.size = size;
+        this.stack = new Stack(layers, size);
         this.clusterBytes = clusterBytes;
         this.clusterShift = Long.numberOfTrailingZeros(clusterBytes);
         this.writable = writable;
@@ -96,7 +111,7 @@ public final class Image implements BlockDevice {
 
     @Override
     public long size() {
-        return size;
+        return stack.size();
     }
 
     public long clusterBytes() {
@@ -113,11 +128,11 @@ public final class Image implements BlockDevice {
 
     /** Number of layers in the stack. */
     public int depth() {
-        return layers.size();
+        return stack.layers().size();
     }
 
     public Path topPath() {
-        return top.path();
+        return stack.top().path();
     }
 
     public PloopHeader topHeader() {
@@ -126,6 +141,10 @@ public final class Image implements BlockDevice {
 
     /** Index of the topmost layer that holds virtual cluster {@code cluster}, or -1 (reads as zeros). */
     public int layerOf(long cluster) {
+        return layerOf(stack.layers(), cluster);
+    }
+
+    private static int layerOf(List<Layer> layers, long cluster) {
         for (int i = layers.size() - 1; i >= 0; i--) {
             if (layers.get(i).lookup(cluster) >= 0) {
                 return i;
@@ -136,7 +155,7 @@ public final class Image implements BlockDevice {
 
     /** Number of virtual clusters. */
     public long clusters() {
-        return Math.ceilDiv(size, clusterBytes);
+        return Math.ceilDiv(size(), clusterBytes);
     }
 
     /** Reports every byte range written to the top delta's file (for the write tracker); null to stop. */
@@ -145,11 +164,60 @@ public final class Image implements BlockDevice {
     }
 
     Delta topDelta() {
-        return (Delta) top;
+        return (Delta) stack.top();
     }
 
     List<Layer> layers() {
-        return layers;
+        return stack.layers();
+    }
+
+    boolean writable() {
+        return writable;
+    }
+
+    /** What a reconfiguration does while I/O is paused: given the current layers, return the new ones. */
+    @FunctionalInterface
+    interface Reconfiguration {
+        List<Layer> apply(List<Layer> current) throws IOException, ImageException;
+    }
+
+    /**
+     * Replaces the layers under a live image (snapshot, merge, grow while mounted): waits for every
+     * request in flight, runs {@code change} with no I/O running, then serves from the layers it
+     * returns. {@code change} closes what it no longer needs. If it fails, the image becomes unusable
+     * (every request fails with that message) unless it returned normally: callers reopen on failure.
+     */
+    void reconfigure(Reconfiguration change) throws IOException, ImageException {
+        pause.writeLock().lock();
+        try {
+            List<Layer> next;
+            try {
+                next = change.apply(stack.layers());
+            } catch (IOException | ImageException | RuntimeException e) {
+                unusable = "the disk could not be reopened after a failed change (" + e.getMessage()
+                        + "); unmount it and run 'jvz ploop check'";
+                throw e;
+            }
+            PloopHeader h = ((Delta) next.getLast()).header();
+            stack = new Stack(next, h.sizeBytes());
+        } finally {
+            pause.writeLock().unlock();
+        }
+    }
+
+    /** Enters an I/O call: pauses while a reconfiguration runs; the caller must call {@link #end()}. */
+    private Stack begin() throws IOException {
+        pause.readLock().lock();
+        String u = unusable;
+        if (u != null) {
+            pause.readLock().unlock();
+            throw new IOException(u);
+        }
+        return stack;
+    }
+
+    private void end() {
+        pause.readLock().unlock();
     }
 
     @Override
@@ -157,7 +225,8 @@ public final class Image implements BlockDevice {
         return !writable;
     }
 
-    private void checkRange(long offset, long length) {
+    private static void checkRange(Stack s, long offset, long length) {
+        long size = s.size();
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             throw new IllegalArgumentException("range [" + offset + ", +" + length + ") is outside the disk of "
                     + size + " bytes");
@@ -166,60 +235,71 @@ public final class Image implements BlockDevice {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        checkRange(offset, dst.remaining());
-        long mask = clusterBytes - 1;
-        while (dst.hasRemaining()) {
-            long cluster = offset >>> clusterShift;
-            long inCluster = offset & mask;
-            int n = (int) Math.min(dst.remaining(), clusterBytes - inCluster);
-            int layer = layerOf(cluster);
-            if (layer < 0) {
-                zero(dst.slice(dst.position(), n));
-            } else {
-                Layer l = layers.get(layer);
-                long fo = l.lookup(cluster) + inCluster;
-                // Following clusters stored right after this one in the same layer: one read for all.
-                for (long next = cluster + 1; n < dst.remaining() && layerOf(next) == layer
-                        && l.lookup(next) == fo + n; next++) {
-                    n += (int) Math.min(dst.remaining() - n, clusterBytes);
+        Stack s = begin();
+        try {
+            checkRange(s, offset, dst.remaining());
+            List<Layer> layers = s.layers();
+            long mask = clusterBytes - 1;
+            while (dst.hasRemaining()) {
+                long cluster = offset >>> clusterShift;
+                long inCluster = offset & mask;
+                int n = (int) Math.min(dst.remaining(), clusterBytes - inCluster);
+                int layer = layerOf(layers, cluster);
+                if (layer < 0) {
+                    zero(dst.slice(dst.position(), n));
+                } else {
+                    Layer l = layers.get(layer);
+                    long fo = l.lookup(cluster) + inCluster;
+                    // Following clusters stored right after this one in the same layer: one read for all.
+                    for (long next = cluster + 1; n < dst.remaining() && layerOf(layers, next) == layer
+                            && l.lookup(next) == fo + n; next++) {
+                        n += (int) Math.min(dst.remaining() - n, clusterBytes);
+                    }
+                    l.readAt(fo, dst.slice(dst.position(), n));
                 }
-                l.readAt(fo, dst.slice(dst.position(), n));
+                dst.position(dst.position() + n);
+                offset += n;
             }
-            dst.position(dst.position() + n);
-            offset += n;
+        } finally {
+            end();
         }
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         requireWritable();
-        checkRange(offset, src.remaining());
-        Delta d = topDelta();
-        long mask = clusterBytes - 1;
-        while (src.hasRemaining()) {
-            long cluster = offset >>> clusterShift;
-            int inCluster = (int) (offset & mask);
-            int n = (int) Math.min(src.remaining(), clusterBytes - inCluster);
-            ByteBuffer piece = src.slice(src.position(), n);
-            writeInCluster(d, cluster, inCluster, piece);
-            src.position(src.position() + n);
-            offset += n;
+        Stack s = begin();
+        try {
+            checkRange(s, offset, src.remaining());
+            long mask = clusterBytes - 1;
+            while (src.hasRemaining()) {
+                long cluster = offset >>> clusterShift;
+                int inCluster = (int) (offset & mask);
+                int n = (int) Math.min(src.remaining(), clusterBytes - inCluster);
+                ByteBuffer piece = src.slice(src.position(), n);
+                writeInCluster(s, cluster, inCluster, piece);
+                src.position(src.position() + n);
+                offset += n;
+            }
+        } finally {
+            end();
         }
     }
 
-    private void writeInCluster(Delta d, long cluster, int inCluster, ByteBuffer piece) throws IOException {
+    private void writeInCluster(Stack s, long cluster, int inCluster, ByteBuffer piece) throws IOException {
+        Delta d = (Delta) s.top();
         long fo = d.lookup(cluster);
         if (fo < 0) {
             if (piece.remaining() == clusterBytes) {
                 fo = d.allocate(cluster, piece, null, 0);
             } else {
-                int lower = layerOf(cluster);
+                int lower = layerOf(s.layers(), cluster);
                 if (lower < 0) {
                     fo = d.allocate(cluster, null, piece, inCluster);
                 } else {
                     // Copy-up: the new cluster is the lower one with this write laid over it.
                     ByteBuffer whole = ByteBuffer.allocate((int) clusterBytes);
-                    Layer l = layers.get(lower);
+                    Layer l = s.layers().get(lower);
                     l.readAt(l.lookup(cluster), whole);
                     whole.clear();
                     whole.put(inCluster, piece, piece.position(), piece.remaining());
@@ -242,44 +322,46 @@ public final class Image implements BlockDevice {
      */
     public void discard(long offset, long length) throws IOException {
         requireWritable();
-        checkRange(offset, length);
-        Delta d = topDelta();
-        long end = offset + length;
-        long mask = clusterBytes - 1;
-        while (offset < end) {
-            long cluster = offset >>> clusterShift;
-            int inCluster = (int) (offset & mask);
-            int n = (int) Math.min(end - offset, clusterBytes - inCluster);
-            if (n == clusterBytes && layerOfBelowTop(cluster) < 0) {
-                if (d.lookup(cluster) >= 0) {
-                    d.setEntry(cluster, 0);
+        Stack s = begin();
+        try {
+            checkRange(s, offset, length);
+            Delta d = (Delta) s.top();
+            List<Layer> layers = s.layers();
+            long end = offset + length;
+            long mask = clusterBytes - 1;
+            while (offset < end) {
+                long cluster = offset >>> clusterShift;
+                int inCluster = (int) (offset & mask);
+                int n = (int) Math.min(end - offset, clusterBytes - inCluster);
+                if (n == clusterBytes && layerOf(layers.subList(0, layers.size() - 1), cluster) < 0) {
+                    if (d.lookup(cluster) >= 0) {
+                        d.setEntry(cluster, 0);
+                    }
+                } else if (layerOf(layers, cluster) >= 0) {
+                    writeInCluster(s, cluster, inCluster, ByteBuffer.allocate(n));
                 }
-            } else if (layerOf(cluster) >= 0) {
-                writeInCluster(d, cluster, inCluster, ByteBuffer.allocate(n));
+                offset += n;
             }
-            offset += n;
+        } finally {
+            end();
         }
-    }
-
-    private int layerOfBelowTop(long cluster) {
-        for (int i = layers.size() - 2; i >= 0; i--) {
-            if (layers.get(i).lookup(cluster) >= 0) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     @Override
     public void flush() throws IOException {
         if (writable) {
-            topDelta().flush();
+            Stack s = begin();
+            try {
+                ((Delta) s.top()).flush();
+            } finally {
+                end();
+            }
         }
     }
 
     private void requireWritable() {
         if (!writable) {
-            throw new IllegalStateException(top.path() + " is open read-only");
+            throw new IllegalStateException(stack.top().path() + " is open read-only");
         }
     }
 
@@ -296,7 +378,12 @@ public final class Image implements BlockDevice {
     /** Closes every layer; the top's clean-close mark is written last. */
     @Override
     public void close() throws IOException {
-        closeAll(layers);
+        pause.writeLock().lock();
+        try {
+            closeAll(stack.layers());
+        } finally {
+            pause.writeLock().unlock();
+        }
     }
 
     static void closeAll(List<Layer> layers) throws IOException {

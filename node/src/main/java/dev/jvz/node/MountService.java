@@ -1,7 +1,10 @@
 package dev.jvz.node;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.jvz.image.CheckOptions;
+import dev.jvz.image.CheckReport;
 import dev.jvz.image.Disk;
+import dev.jvz.image.ImageChecker;
 import dev.jvz.image.Image;
 import dev.jvz.image.ImageCorruptedException;
 import dev.jvz.image.ImageException;
@@ -288,9 +291,20 @@ public final class MountService implements AutoCloseable {
             for (MountRecord r : loadRegistry()) {
                 try {
                     cleanupStale(r);
-                    mountLocked(r.descriptor(), r.mountPoint(), r.readOnly(), false);
+                    try {
+                        mountLocked(r.descriptor(), r.mountPoint(), r.readOnly(), false);
+                    } catch (NodeException e) {
+                        if (!(e.getCause() instanceof ImageInUseException inUse)) {
+                            throw e;
+                        }
+                        // The dead node left the top delta marked in use: nothing else can have it open
+                        // (its registry entry says this node served it), so repair a crash's damage and retry.
+                        CheckReport rep = ImageChecker.check(inUse.path(), CheckOptions.afterCrash());
+                        out.add("checked " + inUse.path() + " (left in use): " + rep.severity());
+                        mountLocked(r.descriptor(), r.mountPoint(), r.readOnly(), false);
+                    }
                     out.add("re-mounted " + r.descriptor() + (r.mountPoint() != null ? " at " + r.mountPoint() : ""));
-                } catch (NodeException | IOException e) {
+                } catch (NodeException | IOException | ImageException e) {
                     out.add("could not re-mount " + r.descriptor() + ": " + e.getMessage());
                 }
             }

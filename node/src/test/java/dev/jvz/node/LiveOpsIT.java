@@ -1,0 +1,136 @@
+package dev.jvz.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jvz.image.Convert;
+import dev.jvz.image.CreateOptions;
+import dev.jvz.image.Disk;
+import dev.jvz.image.Image;
+import dev.jvz.image.Progress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Snapshot and merge while the disk is mounted and written, through the node's control socket. */
+class LiveOpsIT {
+    @TempDir
+    Path tmp;
+    Path desc;
+    Path mnt;
+    Path check;
+    NodePaths paths;
+    NodeDaemon daemon;
+    NodeClient client;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        NodeTools.require("nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "fsfreeze", "qemu-img");
+        Path hdd = Files.createDirectories(tmp.resolve("root.hdd"));
+        try (Disk d = Disk.init(hdd.resolve("root.hdd"), CreateOptions.of(128L << 20))) {
+            desc = d.descriptorPath();
+        }
+        MountService.withDevice(desc, Fs::mkfsExt4);
+        mnt = Files.createDirectories(tmp.resolve("mnt"));
+        check = Files.createDirectories(tmp.resolve("check"));
+        paths = new NodePaths(tmp.resolve("node"));
+        daemon = new NodeDaemon(paths);
+        daemon.start();
+        client = new NodeClient(paths);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (Mounts.isMountPoint(check)) {
+            Fs.umount(check, true);
+        }
+        try {
+            client.shutdown(true);
+        } catch (NodeException ignored) {
+            // already stopped
+        }
+        daemon.awaitStop();
+    }
+
+    @Test
+    void snapshotWhileMountedKeepsTheOldContentAndTheTopTakesNewWrites() throws Exception {
+        client.mount(desc, mnt, false);
+        Files.writeString(mnt.resolve("before.txt"), "before");
+        String guid = client.live("snapshot", mnt, null, null).get("guid").asText();
+        Files.writeString(mnt.resolve("after.txt"), "after");
+        JsonNode list = client.live("snapshot-list", desc, null, null);
+        assertThat(list).hasSize(2);
+        client.umount(mnt);
+
+        List<Path> snapChain = new ArrayList<>();
+        List<Path> topChain = new ArrayList<>();
+        try (Disk d = Disk.open(desc)) {
+            for (var e : d.descriptor().chainOf(guid)) {
+                snapChain.add(d.directory().resolve(e.file()));
+            }
+            for (var e : d.descriptor().activeChain()) {
+                topChain.add(d.directory().resolve(e.file()));
+            }
+        }
+        for (Path delta : topChain) {
+            Exec.check(Duration.ofSeconds(60), List.of("qemu-img", "check", "-f", "parallels", delta.toString()));
+        }
+        assertThat(filesIn(snapChain)).contains("before.txt").doesNotContain("after.txt");
+        assertThat(filesIn(topChain)).contains("before.txt", "after.txt");
+    }
+
+    @Test
+    void mergeOfASnapshotBelowTheTopWhileMountedKeepsEveryFile() throws Exception {
+        client.mount(desc, mnt, false);
+        Files.writeString(mnt.resolve("one.txt"), "1");
+        String s1 = client.live("snapshot", mnt, null, null).get("guid").asText();
+        Files.writeString(mnt.resolve("two.txt"), "2");
+        client.live("snapshot", mnt, null, null);
+        Files.writeString(mnt.resolve("three.txt"), "3");
+        // s1's child is the second snapshot: merging that child down into s1 removes one delta.
+        String child = null;
+        for (JsonNode s : client.live("snapshot-list", desc, null, null)) {
+            if (s.get("parentUuid").asText().equals(s1)) {
+                child = s.get("uuid").asText();
+            }
+        }
+        assertThat(client.live("snapshot-list", desc, null, null)).hasSize(3);
+        assertThatThrownBy(() -> client.live("snapshot-merge", desc, "{5fbaabe3-6958-40ff-92a7-860e329aab41}", null))
+                .isInstanceOf(NodeException.class).hasMessageContaining("unmount");
+        String snapshotBelowTop = child;
+        // The second snapshot's child is the active top; merge the second snapshot into s1 instead.
+        client.live("snapshot-merge", desc, snapshotBelowTop, null);
+        assertThat(client.live("snapshot-list", desc, null, null)).hasSize(2);
+        Files.writeString(mnt.resolve("four.txt"), "4");
+        assertThat(Files.readString(mnt.resolve("two.txt"))).isEqualTo("2");
+        client.umount(mnt);
+        client.mount(desc, mnt, false);
+        assertThat(Files.readString(mnt.resolve("one.txt"))).isEqualTo("1");
+        assertThat(Files.readString(mnt.resolve("two.txt"))).isEqualTo("2");
+        assertThat(Files.readString(mnt.resolve("three.txt"))).isEqualTo("3");
+        assertThat(Files.readString(mnt.resolve("four.txt"))).isEqualTo("4");
+        client.umount(mnt);
+    }
+
+    /** Exports a chain to a raw file and lists the root directory of its ext4 through a read-only loop mount. */
+    private List<String> filesIn(List<Path> chain) throws Exception {
+        Path raw = tmp.resolve("export-" + System.nanoTime() + ".raw");
+        try (Image img = Image.openStack(chain, false)) {
+            Convert.export(img, img.clusterBytes(), raw, false, Progress.NONE);
+        }
+        Exec.check(Duration.ofSeconds(30), List.of("mount", "-o", "ro,loop,noload", raw.toString(), check.toString()));
+        try (var s = Files.list(check)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        } finally {
+            Fs.umount(check, false);
+            Files.delete(raw);
+        }
+    }
+}

@@ -54,6 +54,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     /** The exit code for a failure; see {@link ExitCodes} for why each number. */
     static int exitCode(Throwable failure) {
         return switch (unwrap(failure)) {
+            case CliException e -> e.exitCode();
             case ImageCorruptedException _ -> ExitCodes.CORRUPTED;
             case ImageInUseException _ -> ExitCodes.IN_USE;
             case ImageLockedException _ -> ExitCodes.LOCKED;
@@ -73,6 +74,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     static String message(Throwable failure) {
         Throwable t = unwrap(failure);
         return switch (t) {
+            case CliException e -> e.getMessage();
             case ImageException e -> e.getMessage();
             case NoSuchFileException e -> fileMessage(e, "no such file or directory");
             case AccessDeniedException e -> fileMessage(e, "permission denied");

@@ -55,6 +55,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     /** The exit code for a failure; see {@link ExitCodes} for why each number. */
     static int exitCode(Throwable failure) {
         return switch (unwrap(failure)) {
+            case CliException e -> e.exitCode();
             case NodeException e -> switch (e.kind()) {
                 case INVALID -> ExitCodes.PARAM;
                 case NOT_FOUND -> ExitCodes.OPEN;
@@ -83,6 +84,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     static String message(Throwable failure) {
         Throwable t = unwrap(failure);
         return switch (t) {
+            case CliException e -> e.getMessage();
             case ImageException e -> e.getMessage();
             case NodeException e -> e.getMessage();
             case NoSuchFileException e -> fileMessage(e, "no such file or directory");

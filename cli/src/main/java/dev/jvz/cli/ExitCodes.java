@@ -30,15 +30,36 @@ public final class ExitCodes {
     public static final int OPEN = 4;
     /** Writing failed because the file system is full (ploop SYSEXIT_WRITE = 7). */
     public static final int WRITE = 7;
-    /** The image violates the ploop format; run {@code jvz ploop check} (ploop SYSEXIT_PLOOPFMT = 11). */
+    /**
+     * The image violates the ploop format; run {@code jvz ploop check} (ploop SYSEXIT_PLOOPFMT = 11).
+     * Also {@code check}'s verdict "errors remain" (fatal, or not repaired: read-only, no -F), as
+     * ploop check returns SYSEXIT_PLOOPFMT when the content is not clean at the end.
+     */
     public static final int CORRUPTED = 11;
     /** Any other I/O error reported by the system (ploop SYSEXIT_SYS = 12). */
     public static final int IO = 12;
-    /** Already mounted, mount point busy, or a mounted disk refuses the operation (ploop SYSEXIT_EBUSY = 17). */
+    /**
+     * Busy (ploop SYSEXIT_EBUSY = 17): the disk is already mounted or the mount point is in use; for
+     * {@code check}, the image is marked in use in the middle of a v1/v2 format conversion, so nothing
+     * may touch it (what ploop check returns then).
+     */
     public static final int BUSY = 17;
-    /** Another process holds the disk's DiskDescriptor.xml lock (ploop SYSEXIT_LOCK = 23). */
+    /**
+     * Another process holds the disk's DiskDescriptor.xml lock: a node has the disk mounted, or another
+     * jvz command works on it (ploop SYSEXIT_LOCK = 23).
+     */
     public static final int LOCKED = 23;
-    /** The image is marked in use: open elsewhere or not closed cleanly (ploop SYSEXIT_PLOOPINUSE = 37). */
+    /**
+     * Creating the file system failed, or a tool it needs is missing (ploop SYSEXIT_MKFS = 24, what
+     * ploop init returns when mkfs fails).
+     */
+    public static final int MKFS = 24;
+    /**
+     * The image is marked in use: open elsewhere or not closed cleanly (ploop SYSEXIT_PLOOPINUSE = 37).
+     * Also {@code check}'s verdict when the only problem left is the mark (ploop check returns it when
+     * the dirty flag is set and -d was not given). {@code check} returns 0 when the image is clean or
+     * every problem was repaired, as ploop check does.
+     */
     public static final int IN_USE = 37;
     /** A value is well-formed but not allowed, e.g. a v1 image over 2 TiB (ploop SYSEXIT_PARAM = 38). */
     public static final int PARAM = 38;
@@ -63,11 +84,12 @@ public final class ExitCodes {
         m.put(pad(USAGE), "bad command line (unknown option, missing or malformed argument)");
         m.put(pad(OPEN), "an input file is missing or may not be opened");
         m.put(pad(WRITE), "no space left on the file system");
-        m.put(pad(CORRUPTED), "the image is corrupted; run 'jvz ploop check'");
+        m.put(pad(CORRUPTED), "the image is corrupted (check: errors remain); run 'jvz ploop check'");
         m.put(pad(IO), "other I/O error");
-        m.put(pad(BUSY), "busy: already mounted, mount point in use");
-        m.put(pad(LOCKED), "the disk is locked by another process");
-        m.put(pad(IN_USE), "the image is in use or was not closed cleanly; run 'jvz ploop check'");
+        m.put(pad(BUSY), "busy: already mounted, mount point in use; check: format conversion in progress");
+        m.put(pad(LOCKED), "the disk is in use: mounted, or locked by another jvz command");
+        m.put(pad(MKFS), "creating the file system failed, or its tools are missing");
+        m.put(pad(IN_USE), "the image is marked in use or was not closed cleanly; run 'jvz ploop check -d'");
         m.put(pad(PARAM), "a value is not allowed (e.g. v1 image larger than 2 TiB)");
         m.put(pad(DESCRIPTOR), "DiskDescriptor.xml is invalid");
         m.put(pad(NODE_UNAVAILABLE), "the jvz node is not running and could not be started");

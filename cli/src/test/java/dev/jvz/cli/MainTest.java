@@ -19,7 +19,7 @@ class MainTest {
     void ploopAlonePrintsItsCommands() {
         Cli.Result r = Cli.run("ploop");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).contains("init", "info", "import", "export");
+        assertThat(r.err()).contains("init", "info", "import", "export", "check", "snapshot-list", "grow");
     }
 
     @Test
@@ -39,7 +39,8 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"init", "info", "import", "export"})
+    @ValueSource(strings = {"init", "info", "check", "import", "export", "snapshot", "snapshot-list",
+        "snapshot-merge", "snapshot-delete", "snapshot-switch", "merge", "grow"})
     void everyCommandHelpDocumentsOptionsExitCodesAndExamples(String command) {
         Cli.Result r = Cli.run("ploop", command, "--help");
         assertThat(r.exitCode()).as(r.toString()).isZero();

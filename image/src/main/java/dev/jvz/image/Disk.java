@@ -105,6 +105,22 @@ public final class Disk implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the descriptor of {@code descriptorOrDir} without taking the disk lock, for read-only
+     * listings that must work while the disk is in use (mounted). The descriptor is only ever
+     * replaced by an atomic rename, so the reader sees one whole version; the files it names may
+     * change afterwards.
+     */
+    public static DiskDescriptor readDescriptor(Path descriptorOrDir) throws IOException, ImageException {
+        Path p = descriptorOrDir.toAbsolutePath().normalize();
+        Path xml = Files.isDirectory(p) ? p.resolve(DESCRIPTOR_NAME) : p;
+        if (!Files.exists(xml)) {
+            throw new NoSuchFileException(xml.toString(), null, "no disk descriptor; create the disk with "
+                    + "'jvz ploop init' or name the directory that holds " + DESCRIPTOR_NAME);
+        }
+        return DescriptorXml.read(xml);
+    }
+
     public Path descriptorPath() {
         return xml;
     }

@@ -5,4 +5,8 @@ public class ImageLockedException extends ImageException {
     public ImageLockedException(String message) {
         super(message);
     }
+
+    public ImageLockedException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

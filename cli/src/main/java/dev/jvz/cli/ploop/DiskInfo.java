@@ -22,7 +22,7 @@ import java.util.List;
  * @param version format version, 1 or 2
  * @param clusters number of virtual clusters
  * @param allocatedClusters virtual clusters that some delta holds (the rest read as zeros)
- * @param deltas the deltas, base first
+ * @param deltas the files of the disk, base first
  */
 record DiskInfo(long virtualSize, long clusterSize, int clusterSectors, int version, long clusters,
         long allocatedClusters, List<DeltaInfo> deltas) {
@@ -32,40 +32,70 @@ record DiskInfo(long virtualSize, long clusterSize, int clusterSectors, int vers
     }
 
     /**
-     * One delta file.
+     * One file of the disk.
      *
-     * @param file the path as given
-     * @param version format version of this delta
-     * @param virtualSize virtual size in this delta's header
+     * @param file the path as given (for a descriptor: resolved against its directory)
+     * @param format {@code ploop} for a delta, {@code raw} for a raw ("Plain") base
+     * @param version format version of this delta; 0 for a raw file
+     * @param virtualSize virtual size in this delta's header; a raw file's size
      * @param fileSize size of the file in bytes
-     * @param allocatedClusters BAT entries in use
+     * @param allocatedClusters BAT entries in use; every cluster of a raw file
      * @param allocatedBytes allocated clusters times the cluster size
      * @param inUse the inUse mark is set (open read-write elsewhere, or not closed cleanly)
      * @param flags header flags by name: {@code empty}, {@code conversion_in_progress}, or {@code 0x...}
      */
-    record DeltaInfo(String file, int version, long virtualSize, long fileSize, long allocatedClusters,
-            long allocatedBytes, boolean inUse, List<String> flags) {
+    record DeltaInfo(String file, String format, int version, long virtualSize, long fileSize,
+            long allocatedClusters, long allocatedBytes, boolean inUse, List<String> flags) {
         DeltaInfo {
             flags = List.copyOf(flags);
         }
     }
 
-    /** Reads the headers and BATs of {@code deltas} (base first), read-only. */
+    /** Reads the headers and BATs of {@code deltas} (base first, all ploop deltas), read-only. */
     static DiskInfo read(List<Path> deltas) throws IOException, ImageException {
-        List<DeltaInfo> infos = new ArrayList<>(deltas.size());
+        return readChain(deltas.stream().map(p -> new ImageInput.Layer(p, false)).toList());
+    }
+
+    /** Reads a disk's files (base first; the base may be raw), read-only. */
+    static DiskInfo readChain(List<ImageInput.Layer> chain) throws IOException, ImageException {
+        List<DeltaInfo> infos = new ArrayList<>(chain.size());
         PloopHeader topHeader = null;
         long allocated = 0;
-        for (Path p : deltas) {
+        List<Path> deltas = new ArrayList<>();
+        for (ImageInput.Layer l : chain) {
+            if (l.raw()) {
+                infos.add(null); // filled in below, once a delta tells the cluster size
+                continue;
+            }
+            Path p = l.file();
+            deltas.add(p);
             try (Image one = Image.open(p, false)) {
                 PloopHeader h = one.topHeader();
                 long n = countAllocated(one);
-                infos.add(new DeltaInfo(p.toString(), h.version(), one.size(), Files.size(p), n,
+                infos.add(new DeltaInfo(p.toString(), "ploop", h.version(), one.size(), Files.size(p), n,
                         n * one.clusterBytes(), h.isInUse(), flagNames(h.flags())));
                 topHeader = h;
                 allocated = n;
             }
         }
-        if (deltas.size() > 1) {
+        if (topHeader == null) {
+            throw new ImageException(chain.getFirst().file() + " is a raw disk without a ploop delta on top; "
+                    + "there is no ploop image to describe");
+        }
+        long clusters = Math.ceilDiv(topHeader.sizeBytes(), topHeader.clusterBytes());
+        boolean rawBase = false;
+        for (int i = 0; i < chain.size(); i++) {
+            if (chain.get(i).raw()) {
+                rawBase = true;
+                Path p = chain.get(i).file();
+                long size = Files.size(p);
+                long n = Math.ceilDiv(size, topHeader.clusterBytes());
+                infos.set(i, new DeltaInfo(p.toString(), "raw", 0, size, size, n, size, false, List.of()));
+            }
+        }
+        if (rawBase) {
+            allocated = clusters; // a raw base holds every cluster of the disk
+        } else if (deltas.size() > 1) {
             // A stack: opening it checks that the deltas agree, and a cluster counts once whichever
             // delta holds it.
             try (Image stack = Image.openStack(deltas, false)) {
@@ -73,7 +103,7 @@ record DiskInfo(long virtualSize, long clusterSize, int clusterSectors, int vers
             }
         }
         return new DiskInfo(topHeader.sizeBytes(), topHeader.clusterBytes(), topHeader.clusterSectors(),
-                topHeader.version(), Math.ceilDiv(topHeader.sizeBytes(), topHeader.clusterBytes()), allocated, infos);
+                topHeader.version(), clusters, allocated, infos);
     }
 
     private static long countAllocated(Image img) {

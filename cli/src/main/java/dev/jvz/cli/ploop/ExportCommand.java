@@ -7,6 +7,7 @@ import dev.jvz.cli.Json;
 import dev.jvz.cli.PartialFile;
 import dev.jvz.cli.ProgressPrinter;
 import dev.jvz.image.Convert;
+import dev.jvz.image.Disk;
 import dev.jvz.image.Image;
 import dev.jvz.image.ImageException;
 import java.io.IOException;
@@ -34,6 +35,10 @@ import picocli.CommandLine.Spec;
                     + "the disk's virtual size. Parts that read as zeros become holes, so RAW is sparse. "
                     + "IMAGE is opened read-only. RAW must not exist unless -f is given.",
             "",
+            "IMAGE is a delta file, or a DiskDescriptor.xml (or its directory): then the disk as its "
+                    + "active snapshot chain reads it, from the base (a raw base too) up to the top. The "
+                    + "disk is locked for the export, so it must not be mounted.",
+            "",
             "On a terminal a progress line is shown on stderr; a summary line follows on stdout."
         },
         footerHeading = ConvertSummary.JSON_HELP_HEADING,
@@ -48,7 +53,8 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  jvz ploop export root.hdd disk.raw",
-            "  jvz ploop export -f --json root.hdd /dev/shm/disk.raw"
+            "  jvz ploop export -f --json root.hdd /dev/shm/disk.raw",
+            "  jvz ploop export /vz/private/101/root.hdd/DiskDescriptor.xml disk.raw"
         })
 final class ExportCommand implements Callable<Integer> {
     @Spec
@@ -60,7 +66,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = {"-f", "--force"}, description = "Overwrite RAW if it exists.")
     boolean force;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The ploop image (delta) file to read.")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "A ploop delta file, or a DiskDescriptor.xml or the directory holding it.")
     Path image;
 
     @Parameters(index = "1", paramLabel = "RAW", description = "The raw file to write.")
@@ -70,7 +76,7 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws IOException, ImageException {
         long start = System.nanoTime();
         Convert.Result r;
-        try (Image img = Image.openStack(ImageInput.deltas(image), false);
+        try (Source src = open(image);
                 ProgressPrinter progress = ProgressPrinter.forStderr(spec.commandLine().getErr(), "export",
                         common.quiet());
                 PartialFile partial = PartialFile.guard(raw, force)) {
@@ -78,7 +84,7 @@ final class ExportCommand implements Callable<Integer> {
             // truncating it), so a failed or interrupted export removes the partial file instead of
             // leaving a disk that looks whole but is not. Never a device node or a symlink.
             try {
-                r = Convert.export(img, img.clusterBytes(), raw, force, progress);
+                r = Convert.export(src.image, src.image.clusterBytes(), raw, force, progress);
             } catch (FileAlreadyExistsException e) {
                 throw e;
             } catch (IOException e) {
@@ -96,6 +102,36 @@ final class ExportCommand implements Callable<Integer> {
             summary.printHuman(spec.commandLine().getOut());
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * What is read: a delta alone, or a disk's whole active chain. A disk stays locked for the whole
+     * export, so no snapshot operation (and no mount) can change the chain under it.
+     */
+    private record Source(Disk disk, Image image) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            try (Disk d = disk) {
+                image.close();
+            }
+        }
+    }
+
+    private static Source open(Path arg) throws IOException, ImageException {
+        if (!DiskArgs.isDescriptor(arg)) {
+            return new Source(null, Image.open(arg, false));
+        }
+        Disk disk = DiskArgs.open(arg);
+        try {
+            return new Source(disk, disk.openImage(false));
+        } catch (IOException | ImageException | RuntimeException e) {
+            try {
+                disk.close();
+            } catch (IOException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
+        }
     }
 
     private static void removePartial(PartialFile partial, Exception failure) {

@@ -26,8 +26,12 @@ import picocli.CommandLine.Spec;
             "Show size, format and allocation of a ploop image.",
             "",
             "Show the virtual size, cluster size, format version and allocation of a ploop image. "
-                    + "The image is opened read-only and never changed, so this also works on an image "
-                    + "that is in use."
+                    + "IMAGE is a delta file, or a DiskDescriptor.xml (or its directory): then every file of "
+                    + "the active snapshot chain is shown, base first, and the allocation counts a cluster "
+                    + "once whichever delta holds it (a raw base holds all of them).",
+            "",
+            "The files are opened read-only and never changed, and the disk is not locked, so this also "
+                    + "works on a disk that is mounted; its numbers are then a snapshot of a moving target."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {
@@ -37,13 +41,15 @@ import picocli.CommandLine.Spec;
             "  version             format version, 1 or 2",
             "  clusters            number of virtual clusters",
             "  allocated_clusters  clusters held by some delta",
-            "  deltas              one object per delta, base first:",
-            "    file, version, virtual_size, file_size, allocated_clusters, allocated_bytes,",
+            "  deltas              one object per file, base first:",
+            "    file, format (\"ploop\", or \"raw\" for a raw base), version (0 for raw),",
+            "    virtual_size, file_size, allocated_clusters, allocated_bytes,",
             "    in_use (true/false), flags (list: empty, conversion_in_progress)",
             "",
             "Examples:",
             "  jvz ploop info root.hdd",
-            "  jvz ploop info --json root.hdd | jq .allocated_clusters"
+            "  jvz ploop info --json root.hdd | jq .allocated_clusters",
+            "  jvz ploop info /vz/private/101/root.hdd/DiskDescriptor.xml"
         })
 final class InfoCommand implements Callable<Integer> {
     @Spec
@@ -52,12 +58,12 @@ final class InfoCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The ploop image (delta) file.")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "A ploop delta file, or a DiskDescriptor.xml or the directory holding it.")
     Path image;
 
     @Override
     public Integer call() throws IOException, ImageException {
-        DiskInfo info = DiskInfo.read(ImageInput.deltas(image));
+        DiskInfo info = DiskInfo.readChain(ImageInput.chain(image));
         PrintWriter out = spec.commandLine().getOut();
         if (common.json()) {
             Json.print(out, info);
@@ -83,7 +89,7 @@ final class InfoCommand implements Callable<Integer> {
             out.println("deltas (base first):");
             int i = 0;
             for (DiskInfo.DeltaInfo d : info.deltas()) {
-                row(out, "  [" + i++ + "] image", d.file());
+                row(out, "  [" + i++ + "] image", d.file() + (d.format().equals("raw") ? " (raw)" : ""));
                 row(out, "      allocated", d.allocatedClusters() + " clusters (" + Sizes.human(d.allocatedBytes()) + ")");
                 printDelta(out, "      ", d);
             }

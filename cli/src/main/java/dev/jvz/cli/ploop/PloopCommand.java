@@ -16,17 +16,22 @@ import picocli.CommandLine.Spec;
         name = "ploop",
         mixinStandardHelpOptions = false,
         description = {
-            "Create, inspect and convert ploop disk images.",
+            "Create, inspect, check, snapshot and convert ploop disk images.",
             "",
             "The images are in the OpenVZ ploop format, which QEMU reads and writes as 'parallels'. "
                     + "Command names and options follow ploop(8)."
         },
-        subcommands = {InitCommand.class, InfoCommand.class, ImportCommand.class, ExportCommand.class,
+        subcommands = {InitCommand.class, InfoCommand.class, CheckCommand.class, ImportCommand.class,
+            ExportCommand.class, SnapshotCommand.class, SnapshotListCommand.class, SnapshotMergeCommand.class,
+            SnapshotDeleteCommand.class, SnapshotSwitchCommand.class, MergeCommand.class, GrowCommand.class,
             MountCommand.class, UmountCommand.class, ListCommand.class, ServeCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  jvz ploop init -s 10G root.hdd",
-            "  jvz ploop info --json root.hdd",
+            "  jvz ploop init -s 10G root.hdd/root.hdd",
+            "  jvz ploop info --json root.hdd/DiskDescriptor.xml",
+            "  jvz ploop snapshot root.hdd/DiskDescriptor.xml",
+            "  jvz ploop snapshot-list root.hdd/DiskDescriptor.xml",
+            "  jvz ploop check -f root.hdd/DiskDescriptor.xml",
             "  jvz ploop import -b 2048 disk.raw root.hdd",
             "  jvz ploop export root.hdd disk.raw"
         })

@@ -51,7 +51,7 @@ class InfoCommandTest {
         assertThat(j.get("allocated_clusters").asLong()).isEqualTo(1);
         JsonNode d = j.get("deltas").get(0);
         assertThat(j.get("deltas")).hasSize(1);
-        assertThat(fieldNames(d)).containsExactly("file", "version", "virtual_size", "file_size",
+        assertThat(fieldNames(d)).containsExactly("file", "format", "version", "virtual_size", "file_size",
                 "allocated_clusters", "allocated_bytes", "in_use", "flags");
         assertThat(d.get("file").asText()).isEqualTo(img.toString());
         assertThat(d.get("file_size").asLong()).isEqualTo(2 * Images.MIB);

@@ -28,9 +28,23 @@ final class Merging {
     record Result(String descriptor, String uuid, String parentUuid, String mergedFile, String intoFile) {}
 
     static void run(Path diskArg, String uuidOrNull, CommonOptions common, PrintWriter out)
-            throws IOException, ImageException {
+            throws IOException, ImageException, dev.jvz.node.NodeException {
         Result r;
-        try (Disk d = DiskArgs.open(diskArg)) {
+        var node = NodeRouting.servingNode(diskArg);
+        if (node.isPresent()) {
+            // Mounted: the node merges a snapshot below the active top while serving the disk.
+            Path xml = DiskArgs.descriptorFile(diskArg);
+            DiskDescriptor before = Disk.readDescriptor(xml);
+            String child = uuidOrNull == null ? before.topGuid() : uuidOrNull;
+            DiskDescriptor.Snapshot s = before.snapshot(child);
+            if (s == null || s.isBase()) {
+                throw new ImageException("no snapshot with a parent named " + child + " in " + xml
+                        + "; run 'jvz ploop snapshot-list " + xml + "' to see them");
+            }
+            node.get().live("snapshot-merge", xml, child, null);
+            r = new Result(xml.toString(), child, s.parentGuid(), xml.getParent().resolve(before.image(child).file())
+                    .toString(), xml.getParent().resolve(before.image(s.parentGuid()).file()).toString());
+        } else try (Disk d = DiskArgs.open(diskArg)) {
             DiskDescriptor desc = d.descriptor();
             String child = uuidOrNull == null ? desc.topGuid() : uuidOrNull;
             DiskDescriptor.Snapshot s = desc.snapshot(child);

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "snapshot",
         description = {
-            "Take a snapshot of an unmounted disk.",
+            "Take a snapshot of a disk, mounted or not.",
             "",
             "The current top delta becomes the read-only snapshot UUID (a new random UUID unless -u is "
                     + "given) and a new, empty top delta is created beside the base image, named after it "
@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
                     + DiskDescriptor.TOP_GUID + ", as in ploop. DiskDescriptor.xml is replaced atomically "
                     + "after the new file exists, so a crash leaves at most an unused file.",
             "",
-            "The disk must not be mounted: its DiskDescriptor.xml.lck must be free (exit 23 otherwise)."
+            "If the disk is mounted, the jvz node that serves it ($JVZ_NODE_DIR or the default node) takes "
+                    + "the snapshot: it freezes the file system (FIFREEZE) so the snapshot is consistent, "
+                    + "pauses I/O while the top delta is switched, and thaws it again."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {
@@ -69,10 +71,18 @@ final class SnapshotCommand implements Callable<Integer> {
     record Result(String descriptor, String uuid, String snapshotFile, String topFile) {}
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, dev.jvz.node.NodeException {
         DiskParam.require(spec, disk);
         Result r;
-        try (Disk d = DiskArgs.open(disk)) {
+        var node = NodeRouting.servingNode(disk);
+        if (node.isPresent()) {
+            // Mounted: the node freezes the file system, pauses I/O and switches the top delta.
+            String s = node.get().live("snapshot", DiskArgs.descriptorFile(disk), uuid, null).get("guid").asText();
+            DiskDescriptor after = Disk.readDescriptor(DiskArgs.descriptorFile(disk));
+            Path dir = DiskArgs.descriptorFile(disk).getParent();
+            r = new Result(DiskArgs.descriptorFile(disk).toString(), s, dir.resolve(after.image(s).file()).toString(),
+                    dir.resolve(after.image(after.topGuid()).file()).toString());
+        } else try (Disk d = DiskArgs.open(disk)) {
             String s = d.snapshot(uuid);
             r = new Result(d.descriptorPath().toString(), s, d.fileOf(s).toString(),
                     d.fileOf(d.descriptor().topGuid()).toString());

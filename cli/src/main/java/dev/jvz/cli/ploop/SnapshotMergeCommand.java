@@ -60,7 +60,7 @@ final class SnapshotMergeCommand implements Callable<Integer> {
     Path disk;
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, dev.jvz.node.NodeException {
         Merging.run(DiskParam.require(spec, disk), uuid, common, spec.commandLine().getOut());
         return ExitCodes.OK;
     }

@@ -34,6 +34,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());

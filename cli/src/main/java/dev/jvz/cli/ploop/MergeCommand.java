@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "merge",
         description = {
-            "Merge a delta of an unmounted disk into its parent (same as snapshot-merge).",
+            "Merge a delta into its parent (same as snapshot-merge).",
             "",
             "This is the DiskDescriptor.xml form of older ploop releases' merge command; jvz does not "
                     + "merge lists of bare delta files (ploop merge DELTAS BASE): give the disk's descriptor.",
@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
             "Crash-safe: the descriptor stops naming the merged file only after the parent holds all its "
                     + "data durably; until then the merged delta still hides the half-merged parent.",
             "",
-            "The disk must not be mounted: its DiskDescriptor.xml.lck must be free (exit 23 otherwise)."
+            "On a mounted disk, the jvz node that serves it merges a snapshot below the active top (-u UUID) while "
+                    + "the disk stays in use; the active top itself merges only when the disk is unmounted."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {

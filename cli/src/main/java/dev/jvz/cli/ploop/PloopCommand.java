@@ -39,6 +39,9 @@ public final class PloopCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());

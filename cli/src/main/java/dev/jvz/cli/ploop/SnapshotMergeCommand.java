@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "snapshot-merge",
         description = {
-            "Merge a delta of an unmounted disk into its parent.",
+            "Merge a delta into its parent.",
             "",
             "Copy every cluster of the delta UUID (default: the current top) into its parent delta, then "
                     + "drop it: the parent's file takes the merged delta's UUID and the merged file is "
@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
             "Crash-safe: the descriptor stops naming the merged file only after the parent holds all its "
                     + "data durably; until then the merged delta still hides the half-merged parent.",
             "",
-            "The disk must not be mounted: its DiskDescriptor.xml.lck must be free (exit 23 otherwise)."
+            "On a mounted disk, the jvz node that serves it merges a snapshot below the active top (-u UUID) while "
+                    + "the disk stays in use; the active top itself merges only when the disk is unmounted."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {

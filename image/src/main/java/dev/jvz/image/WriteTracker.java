@@ -208,8 +208,14 @@ public final class WriteTracker implements AutoCloseable {
     }
 
     /**
-     * Moves the track end forward to {@code pos} (call it before reading up to {@code pos}); or, with
-     * 0, restarts from scratch: every recorded extent is forgotten and the whole file is unsent again.
+     * Moves the track end forward to {@code pos}; or, with 0, restarts from scratch: every recorded
+     * extent is forgotten and the whole file is unsent again.
+     *
+     * <p>The caller's promise: after this call it reads every byte below {@code pos} it has not read
+     * since the previous call, up to the file's real end at read time, which may lie past
+     * {@link #fileSize()} (a write can land before the tracker hears of it). ploop's linear pass does
+     * exactly this: SETPOS to pos + chunk, then pread a whole chunk. Reading only up to an end known
+     * earlier would skip such bytes for good.
      *
      * @throws IllegalArgumentException if {@code pos} is below the current track end and not 0
      */

@@ -283,8 +283,8 @@ public final class WriteTracker implements AutoCloseable {
     /**
      * Removes and returns the next dirty extent: the run of recorded granules at or after the cursor;
      * else the unsent tail (the track end moves past it, the cursor goes back to 0); else, if the
-     * cursor is not at 0, the first run from offset 0 (a wrap); else nothing. Read the extent's bytes from the file after this
-     * returns, not before.
+     * cursor is not at 0, the first run from offset 0 (a wrap); else nothing. Read the extent's bytes
+     * from the file after this returns, not before.
      *
      * @param maxBytes longest extent wanted, at least one granule; the rest of a longer run stays dirty
      * @throws WriteTrackerException if tracking was aborted (the copy must restart from scratch)
@@ -307,6 +307,8 @@ public final class WriteTracker implements AutoCloseable {
      * Removes and returns dirty extents until {@code maxBytes} (rounded down to whole granules) are
      * taken or the pass ends: sorted, adjacent ones merged. Going back to a lower offset happens only
      * as the first step, so one call never returns extents of two passes. Empty when nothing is dirty.
+     *
+     * @throws WriteTrackerException if tracking was aborted (the copy must restart from scratch)
      */
     public List<Extent> drain(long maxBytes) throws WriteTrackerException {
         if (maxBytes < granularity) {

@@ -195,7 +195,11 @@ final class Delta implements Layer {
     private void markInUse() throws IOException {
         lock.lock();
         try {
-            header = header.withInUse(INUSE_OPEN);
+            // Drop a format extension (ploop's CBT bitmap): jvz does not keep it up to date, so it goes
+            // stale with the first write, and its cluster is not in the BAT, so the first allocation
+            // may reuse it for data. QEMU reads the extension whenever extOffset is set and refuses an
+            // image whose extension cluster holds anything else (block/parallels.c).
+            header = header.withInUse(INUSE_OPEN).withExtOffset(0);
             writeHeaderLocked();
             ch.force(false);
         } finally {

@@ -209,6 +209,11 @@ public record PloopHeader(
                 firstBlockOffset, newFlags, extOffset);
     }
 
+    public PloopHeader withExtOffset(long newExtOffset) {
+        return new PloopHeader(version, heads, cylinders, clusterSectors, batEntries, sizeInSectors, inUse,
+                firstBlockOffset, flags, newExtOffset);
+    }
+
     /** The same image grown (or re-laid out) to a new BAT size, virtual size and data offset. */
     public PloopHeader withSize(long newBatEntries, long newSizeInSectors, long newFirstBlockOffset) {
         long cyl = Math.min(newSizeInSectors / GEOMETRY_HEADS / GEOMETRY_SECTORS_PER_TRACK, 0xFFFF_FFFFL);

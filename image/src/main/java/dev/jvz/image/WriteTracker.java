@@ -208,8 +208,14 @@ public final class WriteTracker implements AutoCloseable {
     }
 
     /**
-     * Moves the track end forward to {@code pos} (call it before reading up to {@code pos}); or, with
-     * 0, restarts from scratch: every recorded extent is forgotten and the whole file is unsent again.
+     * Moves the track end forward to {@code pos}; or, with 0, restarts from scratch: every recorded
+     * extent is forgotten and the whole file is unsent again.
+     *
+     * <p>The caller's promise: after this call it reads every byte below {@code pos} it has not read
+     * since the previous call, up to the file's real end at read time, which may lie past
+     * {@link #fileSize()} (a write can land before the tracker hears of it). ploop's linear pass does
+     * exactly this: SETPOS to pos + chunk, then pread a whole chunk. Reading only up to an end known
+     * earlier would skip such bytes for good.
      *
      * @throws IllegalArgumentException if {@code pos} is below the current track end and not 0
      */
@@ -277,8 +283,8 @@ public final class WriteTracker implements AutoCloseable {
     /**
      * Removes and returns the next dirty extent: the run of recorded granules at or after the cursor;
      * else the unsent tail (the track end moves past it, the cursor goes back to 0); else, if the
-     * cursor is not at 0, the first run from offset 0 (a wrap); else nothing. Read the extent's bytes from the file after this
-     * returns, not before.
+     * cursor is not at 0, the first run from offset 0 (a wrap); else nothing. Read the extent's bytes
+     * from the file after this returns, not before.
      *
      * @param maxBytes longest extent wanted, at least one granule; the rest of a longer run stays dirty
      * @throws WriteTrackerException if tracking was aborted (the copy must restart from scratch)
@@ -301,6 +307,8 @@ public final class WriteTracker implements AutoCloseable {
      * Removes and returns dirty extents until {@code maxBytes} (rounded down to whole granules) are
      * taken or the pass ends: sorted, adjacent ones merged. Going back to a lower offset happens only
      * as the first step, so one call never returns extents of two passes. Empty when nothing is dirty.
+     *
+     * @throws WriteTrackerException if tracking was aborted (the copy must restart from scratch)
      */
     public List<Extent> drain(long maxBytes) throws WriteTrackerException {
         if (maxBytes < granularity) {

@@ -32,8 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the last operations in every failure message.
  *
  * <p>Reproduce one failure with {@code -Djvz.model.seed=SEED} (runs only that seed for every
- * configuration); scale up with {@code -Djvz.model.seeds=N} (default 6 per configuration) and
- * {@code -Djvz.model.ops=N} (default 60 per sequence).
+ * configuration); scale up with {@code -Djvz.model.seeds=N} (default 4 per configuration) and
+ * {@code -Djvz.model.ops=N} (default 40 per sequence).
  *
  * <p>Adding an operation (snapshot, merge, delete, grow, switch from the Disk API): add a constant to
  * {@link Op} with its weight, a case in {@link Run#apply} that performs it on the files and updates
@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ImageModelProperties {
     private static final int MAX_DEPTH = 5;
     private static final int DEFAULT_SEEDS = 4;
-    private static final int DEFAULT_OPS = 50;
+    private static final int DEFAULT_OPS = 40;
 
     @TempDir
     Path dir;

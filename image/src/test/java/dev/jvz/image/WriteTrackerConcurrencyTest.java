@@ -53,7 +53,7 @@ class WriteTrackerConcurrencyTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        long[] seeds = {1, 2, 3, 42, 1234567};
+        long[] seeds = {1, 42, 1234567};
         for (long seed : seeds) {
             out.add(Arguments.of(seed, CopyMode.NEXT_DIRTY_ONLY, 4096));
             out.add(Arguments.of(seed, CopyMode.LINEAR_THEN_DIRTY, 4096));
@@ -100,7 +100,8 @@ class WriteTrackerConcurrencyTest {
                         if (e.isPresent()) {
                             copied += copyRange(in, out, e.get().offset(), e.get().length());
                         } else {
-                            Thread.onSpinWait();
+                            // Caught up: back off briefly instead of spinning on a shared 2-core machine.
+                            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
                         }
                     }
                     return copied;

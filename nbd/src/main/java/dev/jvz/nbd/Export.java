@@ -20,16 +20,20 @@ final class Export {
     private final int clusterShift;
 
     Export(BlockDevice device, String name, String description, boolean readOnly) {
+        this(device, name, description, readOnly, device.size());
+    }
+
+    Export(BlockDevice device, String name, String description, boolean readOnly, long advertisedSize) {
         OptionRequests.checkString(name, "export name");
         if (description != null) {
             OptionRequests.checkString(description, "description");
         }
-        this.device = device;
+        this.device = advertisedSize > device.size() ? new PaddedDevice(device, advertisedSize) : device;
         this.image = device instanceof Image i ? i : null;
         this.name = name;
         this.description = description;
         this.readOnly = readOnly || device.readOnly();
-        this.size = device.size();
+        this.size = this.device.size();
         this.clusterShift = image == null ? 0 : Long.numberOfTrailingZeros(image.clusterBytes());
     }
 

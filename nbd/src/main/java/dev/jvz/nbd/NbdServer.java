@@ -77,6 +77,7 @@ public final class NbdServer implements AutoCloseable {
         private String exportName = "";
         private String description;
         private boolean readOnly;
+        private long advertisedSize = -1;
 
         private Builder(BlockDevice device) {
             this.device = Objects.requireNonNull(device, "device");
@@ -104,8 +105,24 @@ public final class NbdServer implements AutoCloseable {
         }
 
         /** @throws IllegalArgumentException when the name or description is not a valid NBD string */
+        /**
+         * Advertise a size larger than the device's (default: the device's own size). The part past the
+         * device reads as a hole and refuses writes with ENOSPC. The jvz node uses this so a mounted disk
+         * can grow: nbdfuse fixes its file size at connect time, the loop device on top of it is limited
+         * to the disk's real size, and growing the disk only raises that limit.
+         */
+        public Builder advertisedSize(long bytes) {
+            if (bytes < device.size()) {
+                throw new IllegalArgumentException("advertised size " + bytes + " is smaller than the device ("
+                        + device.size() + " bytes)");
+            }
+            this.advertisedSize = bytes;
+            return this;
+        }
+
         public NbdServer build() {
-            return new NbdServer(new Export(device, exportName, description, readOnly));
+            return new NbdServer(new Export(device, exportName, description, readOnly,
+                    advertisedSize < 0 ? device.size() : advertisedSize));
         }
     }
 

@@ -37,10 +37,20 @@ public final class Attacher {
      */
     public static Attachment attach(Path socket, String exportName, Path workDir, boolean readOnly)
             throws IOException {
+        return attach(socket, exportName, workDir, readOnly, 0);
+    }
+
+    /**
+     * As {@link #attach(Path, String, Path, boolean)}; on the nbdfuse path the loop device is limited to
+     * {@code sizeLimit} bytes (0: the whole export), so an export advertised larger than the disk lets
+     * the disk grow while mounted ({@link LoopDevice#setSizeLimit}).
+     */
+    public static Attachment attach(Path socket, String exportName, Path workDir, boolean readOnly, long sizeLimit)
+            throws IOException {
         if (kernelNbdAvailable()) {
             return attachNbdClient(socket, exportName, readOnly);
         }
-        return attachFuseLoop(socket, exportName, workDir, readOnly);
+        return attachFuseLoop(socket, exportName, workDir, readOnly, sizeLimit);
     }
 
     private static Attachment attachNbdClient(Path socket, String exportName, boolean readOnly) throws IOException {
@@ -68,8 +78,8 @@ public final class Attacher {
         return Optional.empty();
     }
 
-    private static Attachment attachFuseLoop(Path socket, String exportName, Path workDir, boolean readOnly)
-            throws IOException {
+    private static Attachment attachFuseLoop(Path socket, String exportName, Path workDir, boolean readOnly,
+            long sizeLimit) throws IOException {
         Path fuseDir = workDir.resolve("fuse");
         Files.createDirectories(fuseDir);
         cleanFuseDir(fuseDir);
@@ -110,6 +120,10 @@ public final class Attacher {
             List<String> lo = new ArrayList<>(List.of("losetup", "-f", "--show"));
             if (readOnly) {
                 lo.add("-r");
+            }
+            if (sizeLimit > 0) {
+                lo.add("--sizelimit");
+                lo.add(Long.toString(sizeLimit));
             }
             lo.add(fuseDir.resolve(FUSE_FILE).toString());
             loop = Exec.check(TOOL_TIMEOUT, lo).stdout().strip();

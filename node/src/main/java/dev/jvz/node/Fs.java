@@ -52,6 +52,40 @@ public final class Fs {
         Exec.check(LONG, List.of("sync", "-f", dir.toString()));
     }
 
+    /**
+     * Grows an unmounted ext4 to fill its device when the device is larger (e2fsck -f first, as
+     * resize2fs demands). Does nothing for a file system that already fills it, or that is not ext2/3/4.
+     *
+     * @return true when it resized
+     */
+    public static boolean growExt4ToDevice(String device) throws IOException {
+        Exec.Result h = Exec.run(SHORT, List.of("dumpe2fs", "-h", device));
+        if (h.exitCode() != 0) {
+            return false; // not an ext file system (or none yet): nothing to grow
+        }
+        long blocks = -1;
+        long blockSize = -1;
+        for (String line : h.stdout().split("\n")) {
+            if (line.startsWith("Block count:")) {
+                blocks = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            } else if (line.startsWith("Block size:")) {
+                blockSize = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        long dev = Long.parseLong(Exec.check(SHORT, List.of("blockdev", "--getsize64", device)).stdout().strip());
+        if (blocks < 0 || blockSize <= 0 || dev - blocks * blockSize < blockSize) {
+            return false;
+        }
+        // e2fsck exits 1 when it fixed something, which is fine here; 4 and above mean trouble.
+        Exec.Result f = Exec.run(LONG, List.of("e2fsck", "-f", "-p", device));
+        if (f.exitCode() >= 4) {
+            throw new ToolException("'e2fsck -f -p " + device + "' found errors it cannot fix (exit " + f.exitCode()
+                    + "): " + f.stdout().strip() + " " + f.stderr().strip(), f.exitCode());
+        }
+        resize(device);
+        return true;
+    }
+
     /** Grows a mounted ext4 to fill its (already grown) device: online resize. */
     public static void resize(String device) throws IOException {
         Exec.check(LONG, List.of("resize2fs", device));

@@ -33,6 +33,7 @@ final class LiveOps {
                 run(() -> m.disk.mergeLive(m.image, req.guid()));
                 return Map.of("merged", req.guid());
             });
+            case "grow" -> mounts.withMounted(target, m -> grow(m, req.size()));
             default -> throw new NodeException(NodeException.Kind.INVALID, "unknown request '" + req.op() + "'");
         };
     }
@@ -64,6 +65,49 @@ final class LiveOps {
                             + " could not be thawed: " + e.getMessage() + "; run 'fsfreeze -u " + mp + "'", e);
                 }
             }
+        }
+    }
+
+    /** What a grow of a mounted disk did. */
+    record Grown(long size, String device, boolean fsResized, String note) {}
+
+    /**
+     * Grows the image (I/O paused while the header and BAT grow), raises the loop device's size limit,
+     * and resizes a mounted ext4 online. Online resize needs CAP_SYS_RESOURCE; where the host denies
+     * it, the disk and device have grown and the file system grows at the next mount.
+     */
+    private static Grown grow(MountService.Mounted m, Long size) throws NodeException {
+        if (size == null || size <= 0) {
+            throw new NodeException(NodeException.Kind.INVALID, "grow needs a positive size");
+        }
+        if (m.record.readOnly()) {
+            throw new NodeException(NodeException.Kind.BUSY, "the disk is mounted read-only; unmount it to grow it");
+        }
+        if (m.attachment.kind() != Attachment.Kind.FUSE_LOOP) {
+            throw new NodeException(NodeException.Kind.BUSY, "a disk attached with nbd-client cannot grow while "
+                    + "mounted (the kernel fixed its size at connect time); unmount, grow, and mount again");
+        }
+        if (size > m.exportSize) {
+            throw new NodeException(NodeException.Kind.INVALID, "a mounted disk can grow to at most "
+                    + m.exportSize + " bytes; unmount it to grow it further");
+        }
+        run(() -> m.disk.growLive(m.image, size));
+        String dev = m.attachment.device();
+        try {
+            LoopDevice.setSizeLimit(dev, m.image.size());
+        } catch (IOException e) {
+            throw new NodeException(NodeException.Kind.TOOL, "the image grew to " + m.image.size()
+                    + " bytes but " + dev + " could not follow (" + e.getMessage() + "); unmount and mount again", e);
+        }
+        if (m.record.mountPoint() == null) {
+            return new Grown(m.image.size(), dev, false, "no file system mounted");
+        }
+        try {
+            Fs.resize(dev);
+            return new Grown(m.image.size(), dev, true, null);
+        } catch (IOException e) {
+            return new Grown(m.image.size(), dev, false, "online resize2fs failed (" + e.getMessage()
+                    + "); the file system grows when the disk is next mounted");
         }
     }
 

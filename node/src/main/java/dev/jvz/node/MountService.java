@@ -37,6 +37,13 @@ public final class MountService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MountService.class.getName());
     /** NBD export name every node export uses; one export per socket, so it need not be unique. */
     static final String EXPORT_NAME = "jvz";
+    /**
+     * How large a disk may grow while mounted on the nbdfuse path: its export is advertised this large
+     * (nbdfuse fixes its file size at connect time), and the loop device above it is limited to the
+     * disk's real size, which a grow raises. 16 TiB is far past a container's disk yet costs nothing: the
+     * padding reads as a hole and is never touched through the loop device.
+     */
+    static final long ONLINE_GROW_CEILING = 16L << 40;
 
     private final NodePaths paths;
     private final ReentrantLock lock = new ReentrantLock();
@@ -50,13 +57,16 @@ public final class MountService implements AutoCloseable {
         final NbdServer server;
         final Attachment attachment;
         final MountRecord record;
+        /** The export's advertised size: the most the disk can grow to while mounted. */
+        final long exportSize;
 
-        Mounted(Disk disk, Image image, NbdServer server, Attachment attachment, MountRecord record) {
+        Mounted(Disk disk, Image image, NbdServer server, Attachment attachment, MountRecord record, long exportSize) {
             this.disk = disk;
             this.image = image;
             this.server = server;
             this.attachment = attachment;
             this.record = record;
+            this.exportSize = exportSize;
         }
     }
 
@@ -124,17 +134,25 @@ public final class MountService implements AutoCloseable {
             undo.add(disk);
             Image image = openImage(disk, !readOnly);
             undo.add(image);
+            // Only the nbdfuse path can grow under a mounted file system (see ONLINE_GROW_CEILING).
+            long exportSize = readOnly || Attacher.kernelNbdAvailable() ? image.size()
+                    : Math.max(image.size(), ONLINE_GROW_CEILING);
             NbdServer server = NbdServer.builder(image).exportName(EXPORT_NAME).readOnly(readOnly)
-                    .description(desc.toString()).build();
+                    .description(desc.toString()).advertisedSize(exportSize).build();
             undo.add(server);
             server.listenUnix(socket);
-            Attachment att = Attacher.attach(socket, EXPORT_NAME, exportDir, readOnly);
+            Attachment att = Attacher.attach(socket, EXPORT_NAME, exportDir, readOnly, image.size());
             undo.add(() -> Attacher.detach(att));
             if (mp != null) {
+                if (!readOnly) {
+                    // A disk grown while unmounted, or while mounted where online resize was denied,
+                    // carries a smaller file system: fill the device before mounting.
+                    Fs.growExt4ToDevice(att.device());
+                }
                 Fs.mount(att.device(), mp, readOnly);
             }
             MountRecord rec = new MountRecord(id, desc, mp, att.device(), att.kind().name(), socket, readOnly);
-            mounted.put(id, new Mounted(disk, image, server, att, rec));
+            mounted.put(id, new Mounted(disk, image, server, att, rec, exportSize));
             if (persist) {
                 saveRegistry();
             }

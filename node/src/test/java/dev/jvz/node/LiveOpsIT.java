@@ -119,6 +119,44 @@ class LiveOpsIT {
         client.umount(mnt);
     }
 
+    @Test
+    void growWhileMountedGrowsTheDeviceAndTheFileSystemFillsItOnlineOrAtTheNextMount() throws Exception {
+        MountRecord r = client.mount(desc, mnt, false);
+        long before = Files.getFileStore(mnt).getTotalSpace();
+        Files.writeString(mnt.resolve("kept.txt"), "kept");
+        JsonNode g = client.live("grow", mnt, null, 256L << 20);
+        assertThat(g.get("size").asLong()).isEqualTo(256L << 20);
+        assertThat(blockDeviceSize(r.device())).isEqualTo(256L << 20);
+        if (!g.get("fsResized").asBoolean()) {
+            // Hosts without CAP_SYS_RESOURCE refuse online resize: the next mount grows the file system.
+            assertThat(g.get("note").asText()).contains("next mounted");
+            client.umount(mnt);
+            client.mount(desc, mnt, false);
+        }
+        assertThat(Files.getFileStore(mnt).getTotalSpace()).isGreaterThan(before + (100L << 20));
+        assertThat(Files.readString(mnt.resolve("kept.txt"))).isEqualTo("kept");
+        byte[] big = new byte[150 << 20];
+        new java.util.Random(7).nextBytes(big);
+        Files.write(mnt.resolve("big.bin"), big); // more than the disk held before the grow
+        client.umount(mnt);
+        assertThatThrownBy(() -> client.live("grow", desc, null, 512L << 20)).isInstanceOf(NodeException.class)
+                .hasMessageContaining("not mounted");
+        try (Disk d = Disk.open(desc)) {
+            for (var e : d.descriptor().activeChain()) {
+                Exec.check(Duration.ofSeconds(60), List.of("qemu-img", "check", "-f", "parallels",
+                        d.directory().resolve(e.file()).toString()));
+            }
+        }
+        client.mount(desc, mnt, false);
+        assertThat(Files.readAllBytes(mnt.resolve("big.bin"))).isEqualTo(big);
+        client.umount(mnt);
+    }
+
+    private static long blockDeviceSize(String device) throws Exception {
+        return Long.parseLong(Exec.check(Duration.ofSeconds(10), List.of("blockdev", "--getsize64", device))
+                .stdout().strip());
+    }
+
     /** Exports a chain to a raw file and lists the root directory of its ext4 through a read-only loop mount. */
     private List<String> filesIn(List<Path> chain) throws Exception {
         Path raw = tmp.resolve("export-" + System.nanoTime() + ".raw");

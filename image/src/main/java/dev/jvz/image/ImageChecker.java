@@ -412,7 +412,8 @@ public final class ImageChecker {
                 return -1;
             }
             long c = ext / h.clusterSectors();
-            return c >= dataStart && (c + 1) * h.clusterBytes() <= fileSize ? c : -1;
+            // Compare cluster counts: the header's u64 offset times the cluster size could overflow.
+            return c >= dataStart && c < fileSize / h.clusterBytes() ? c : -1;
         }
 
         /** For each duplicated file cluster, the first BAT entry that uses it (the one that keeps it). */
@@ -444,15 +445,18 @@ public final class ImageChecker {
         }
 
         private void listHoles(BitSet used, long dataStart, long allocHead, long cb) {
+            // Every used bit is below the file's cluster count, which scan() bounded to an int.
+            int end = (int) Math.min(allocHead, Integer.MAX_VALUE);
+            int c = (int) Math.min(dataStart, end);
             int listed = 0;
             long total = 0;
-            long c = dataStart;
-            while (c < allocHead) {
-                int start = used.nextClearBit((int) c);
-                if (start >= allocHead) {
+            while (c < end) {
+                int start = used.nextClearBit(c);
+                if (start >= end) {
                     break;
                 }
-                int stop = (int) Math.min(used.nextSetBit(start) < 0 ? allocHead : used.nextSetBit(start), allocHead);
+                int next = used.nextSetBit(start);
+                int stop = next < 0 || next > end ? end : next;
                 total += stop - start;
                 if (listed < MAX_HOLE_FINDINGS) {
                     add(Kind.HOLE, Level.INFO, -1, start * cb, path + ": hole of " + (stop - start)

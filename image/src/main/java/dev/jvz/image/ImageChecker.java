@@ -61,6 +61,23 @@ public final class ImageChecker {
      * @throws IOException if reading or writing the file fails
      */
     public static CheckReport check(Path delta, CheckOptions opts) throws IOException, ImageException {
+        return check(delta, opts, null);
+    }
+
+    /**
+     * Sees every change a repair makes to the file, in order, as it is made; tests use it to rebuild
+     * the file as a crash at any point of the repair would leave it.
+     */
+    interface RepairListener {
+        void wrote(long offset, byte[] data);
+
+        void truncated(long size);
+
+        void synced();
+    }
+
+    static CheckReport check(Path delta, CheckOptions opts, RepairListener listener) throws IOException,
+            ImageException {
         Objects.requireNonNull(delta, "delta");
         Objects.requireNonNull(opts, "opts");
         try (FileChannel ch = opts.readOnly()
@@ -68,7 +85,7 @@ public final class ImageChecker {
                 : FileChannel.open(delta, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock lock = opts.readOnly() ? null : lock(ch, delta);
             try {
-                return new Run(delta, ch, opts).run();
+                return new Run(delta, ch, opts, listener).run();
             } finally {
                 if (lock != null) {
                     lock.release();
@@ -109,12 +126,14 @@ public final class ImageChecker {
         private final Path path;
         private final FileChannel ch;
         private final CheckOptions opts;
+        private final RepairListener listener;
         private final List<Planned> planned = new ArrayList<>();
         private long fileSize;
         private int version;
         private long clusterBytes;
 
-        Run(Path path, FileChannel ch, CheckOptions opts) {
+        Run(Path path, FileChannel ch, CheckOptions opts, RepairListener listener) {
+            this.listener = listener;
             this.path = path;
             this.ch = ch;
             this.opts = opts;
@@ -508,7 +527,7 @@ public final class ImageChecker {
                     buf.flip();
                     writeFully(buf, m.to() * cb);
                 }
-                ch.force(false);
+                sync(false);
                 wrote = true;
             }
             boolean batChanged = false;
@@ -522,25 +541,40 @@ public final class ImageChecker {
                 }
             }
             if (batChanged) {
-                ch.force(false);
+                sync(false);
                 wrote = true;
             }
             if (ch.size() > newEnd) {
                 ch.truncate(newEnd);
-                ch.force(true);
+                if (listener != null) {
+                    listener.truncated(newEnd);
+                }
+                sync(true);
                 wrote = true;
             }
             if (!newHeader.equals(h)) {
                 writeFully(newHeader.encode(), 0);
-                ch.force(true);
+                sync(true);
                 wrote = true;
             }
             return wrote;
         }
 
         private void writeFully(ByteBuffer b, long pos) throws IOException {
+            if (listener != null) {
+                byte[] copy = new byte[b.remaining()];
+                b.duplicate().get(copy);
+                listener.wrote(pos, copy);
+            }
             while (b.hasRemaining()) {
                 pos += ch.write(b, pos);
+            }
+        }
+
+        private void sync(boolean metadata) throws IOException {
+            ch.force(metadata);
+            if (listener != null) {
+                listener.synced();
             }
         }
 

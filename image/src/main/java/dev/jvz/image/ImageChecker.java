@@ -131,6 +131,7 @@ public final class ImageChecker {
         private long fileSize;
         private int version;
         private long clusterBytes;
+        private boolean inUse;
 
         Run(Path path, FileChannel ch, CheckOptions opts, RepairListener listener) {
             this.listener = listener;
@@ -164,7 +165,7 @@ public final class ImageChecker {
             }
             version = h.version();
             clusterBytes = h.clusterBytes();
-            boolean inUse = h.isInUse();
+            inUse = h.isInUse();
             boolean conversion = (h.flags() & FLAG_CONVERSION) != 0;
             if (!inUse && !opts.force()) {
                 add(Kind.SKIPPED_CLEAN, Level.INFO, -1, -1, path + ": image is clean (not marked in use), check "
@@ -178,7 +179,7 @@ public final class ImageChecker {
                         + "nothing was modified", false);
                 return report(false, 0, 0, 0, 0, 0, fileSize);
             }
-            return scan(h, inUse, conversion);
+            return scan(h, conversion);
         }
 
         /** Validates the raw header field by field so each failure gets its own kind; null if fatal. */
@@ -235,12 +236,11 @@ public final class ImageChecker {
             return path + ": image is marked in use" + value + ": open read-write elsewhere or not closed cleanly";
         }
 
-        private CheckReport scan(PloopHeader h, boolean inUse, boolean conversion) throws IOException {
+        private CheckReport scan(PloopHeader h, boolean conversion) throws IOException {
             // Without -d a marked image is only reported: another process may be writing it right now.
             boolean mayRepair = !opts.readOnly() && (!inUse || opts.dropInUse());
             boolean hard = mayRepair && opts.hardForce();
-            String noRepairWhy = opts.readOnly() ? "not repaired (read-only check)"
-                    : !mayRepair ? "not repaired: the image is marked in use" : null;
+            String noRepairWhy = mayRepair ? null : needs("-f", "repair it");
             long cb = h.clusterBytes();
             long dataStart = h.dataStartCluster();
             long sizeClusters = PloopHeader.ceilDiv(h.sizeInSectors(), h.clusterSectors());
@@ -312,9 +312,7 @@ public final class ImageChecker {
                     // ploop's "hard fix": the entry's data is lost either way, so only -F clears it.
                     add(kind, hard ? Level.ERROR : Level.FATAL, i, offset, path + ": " + problem,
                             "entry cleared (that cluster now reads from the lower delta or as zeros)",
-                            noRepairWhy != null ? noRepairWhy + "; nothing was modified"
-                                    : "run with -F to clear the entry (its data is lost); nothing was modified",
-                            hard);
+                            needs("-F", "clear the entry (its data is lost)"), hard);
                     fatal |= !hard;
                     if (hard) {
                         fixed[i] = 0;
@@ -344,9 +342,7 @@ public final class ImageChecker {
                             + " points at file cluster " + c + " that BAT entry " + firstUser.get(c) + " uses too",
                             "entry " + i + " now has its own copy at file cluster " + to + " (both read as before)",
                             !room ? "no room for a copy in this format; nothing was modified"
-                                    : noRepairWhy != null ? noRepairWhy + "; nothing was modified"
-                                    : "run with --repair-duplicates to give the entry its own copy; nothing was modified",
-                            fix);
+                                    : needs("-f --repair-duplicates", "give the entry its own copy"), fix);
                     if (fix) {
                         moves.add(new Move(i, c, to));
                         fixed[i] = Delta.clusterToEntry(h, to);
@@ -387,9 +383,7 @@ public final class ImageChecker {
             if (conversion) {
                 add(Kind.CONVERSION, hard ? Level.ERROR : Level.FATAL, -1, 0, path + ": the flag of an interrupted "
                         + "v1/v2 format conversion is set", "flag cleared",
-                        noRepairWhy != null ? noRepairWhy + "; nothing was modified"
-                                : "if the BAT is complete (the other checks passed), run with -F to clear the flag;"
-                                        + " nothing was modified", hard);
+                        needs("-F", "clear the flag (do so only if every other check passes)"), hard);
                 fatal |= !hard;
                 if (hard) {
                     newFlags &= ~FLAG_CONVERSION;
@@ -402,7 +396,9 @@ public final class ImageChecker {
                 String advice = "if no other process has it open, run 'jvz ploop check -d " + path
                         + "' to repair it and clear the mark";
                 add(Kind.IN_USE, Level.ERROR, -1, 0, inUseProblem(h), "mark cleared",
-                        (opts.readOnly() ? "read-only check; " : "nothing was repaired; ") + advice, mayRepair);
+                        mayRepair ? "mark kept because of the fatal problem(s) reported"
+                                : (opts.readOnly() ? "read-only check; " : "nothing was repaired; ") + advice,
+                        mayRepair);
                 if (mayRepair) {
                     newHeader = newHeader.withInUse(INUSE_CLOSED);
                 }
@@ -417,6 +413,19 @@ public final class ImageChecker {
             long[] stats = statistics(h, statsBat, sizeAfter);
             long end = (applied ? newHead : allocHead) * cb;
             return report(applied, stats[0], stats[1], leakedClusters, leakedBytes, end, sizeAfter);
+        }
+
+        /** What to run to get a repair that needs {@code flags}, given why this check could not do it. */
+        private String needs(String flags, String what) {
+            String cmd = "'jvz ploop check " + (inUse ? "-d " : "") + flags + " " + path + "'";
+            if (opts.readOnly()) {
+                return "read-only check, nothing was modified; " + cmd + " would " + what;
+            }
+            if (inUse && !opts.dropInUse()) {
+                return "nothing was modified because the image is marked in use; once nothing else has it open, "
+                        + cmd + " would " + what;
+            }
+            return "nothing was modified; run " + cmd + " to " + what;
         }
 
         /** Why an ERROR finding stayed unrepaired: no permission to write, or a fatal problem elsewhere. */

@@ -68,9 +68,4 @@ public record CheckOptions(
     public static CheckOptions repairAll() {
         return new CheckOptions(true, true, false, true, true, true);
     }
-
-    /** Whether a check with these options may modify the file at all. */
-    public boolean mayWrite() {
-        return !readOnly;
-    }
 }

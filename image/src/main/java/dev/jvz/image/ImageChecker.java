@@ -61,6 +61,23 @@ public final class ImageChecker {
      * @throws IOException if reading or writing the file fails
      */
     public static CheckReport check(Path delta, CheckOptions opts) throws IOException, ImageException {
+        return check(delta, opts, null);
+    }
+
+    /**
+     * Sees every change a repair makes to the file, in order, as it is made; tests use it to rebuild
+     * the file as a crash at any point of the repair would leave it.
+     */
+    interface RepairListener {
+        void wrote(long offset, byte[] data);
+
+        void truncated(long size);
+
+        void synced();
+    }
+
+    static CheckReport check(Path delta, CheckOptions opts, RepairListener listener) throws IOException,
+            ImageException {
         Objects.requireNonNull(delta, "delta");
         Objects.requireNonNull(opts, "opts");
         try (FileChannel ch = opts.readOnly()
@@ -68,7 +85,7 @@ public final class ImageChecker {
                 : FileChannel.open(delta, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock lock = opts.readOnly() ? null : lock(ch, delta);
             try {
-                return new Run(delta, ch, opts).run();
+                return new Run(delta, ch, opts, listener).run();
             } finally {
                 if (lock != null) {
                     lock.release();
@@ -109,12 +126,15 @@ public final class ImageChecker {
         private final Path path;
         private final FileChannel ch;
         private final CheckOptions opts;
+        private final RepairListener listener;
         private final List<Planned> planned = new ArrayList<>();
         private long fileSize;
         private int version;
         private long clusterBytes;
+        private boolean inUse;
 
-        Run(Path path, FileChannel ch, CheckOptions opts) {
+        Run(Path path, FileChannel ch, CheckOptions opts, RepairListener listener) {
+            this.listener = listener;
             this.path = path;
             this.ch = ch;
             this.opts = opts;
@@ -145,7 +165,7 @@ public final class ImageChecker {
             }
             version = h.version();
             clusterBytes = h.clusterBytes();
-            boolean inUse = h.isInUse();
+            inUse = h.isInUse();
             boolean conversion = (h.flags() & FLAG_CONVERSION) != 0;
             if (!inUse && !opts.force()) {
                 add(Kind.SKIPPED_CLEAN, Level.INFO, -1, -1, path + ": image is clean (not marked in use), check "
@@ -159,7 +179,7 @@ public final class ImageChecker {
                         + "nothing was modified", false);
                 return report(false, 0, 0, 0, 0, 0, fileSize);
             }
-            return scan(h, inUse, conversion);
+            return scan(h, conversion);
         }
 
         /** Validates the raw header field by field so each failure gets its own kind; null if fatal. */
@@ -216,12 +236,11 @@ public final class ImageChecker {
             return path + ": image is marked in use" + value + ": open read-write elsewhere or not closed cleanly";
         }
 
-        private CheckReport scan(PloopHeader h, boolean inUse, boolean conversion) throws IOException {
+        private CheckReport scan(PloopHeader h, boolean conversion) throws IOException {
             // Without -d a marked image is only reported: another process may be writing it right now.
             boolean mayRepair = !opts.readOnly() && (!inUse || opts.dropInUse());
             boolean hard = mayRepair && opts.hardForce();
-            String noRepairWhy = opts.readOnly() ? "not repaired (read-only check)"
-                    : !mayRepair ? "not repaired: the image is marked in use" : null;
+            String noRepairWhy = mayRepair ? null : needs("-f", "repair it");
             long cb = h.clusterBytes();
             long dataStart = h.dataStartCluster();
             long sizeClusters = PloopHeader.ceilDiv(h.sizeInSectors(), h.clusterSectors());
@@ -293,9 +312,7 @@ public final class ImageChecker {
                     // ploop's "hard fix": the entry's data is lost either way, so only -F clears it.
                     add(kind, hard ? Level.ERROR : Level.FATAL, i, offset, path + ": " + problem,
                             "entry cleared (that cluster now reads from the lower delta or as zeros)",
-                            noRepairWhy != null ? noRepairWhy + "; nothing was modified"
-                                    : "run with -F to clear the entry (its data is lost); nothing was modified",
-                            hard);
+                            needs("-F", "clear the entry (its data is lost)"), hard);
                     fatal |= !hard;
                     if (hard) {
                         fixed[i] = 0;
@@ -325,9 +342,7 @@ public final class ImageChecker {
                             + " points at file cluster " + c + " that BAT entry " + firstUser.get(c) + " uses too",
                             "entry " + i + " now has its own copy at file cluster " + to + " (both read as before)",
                             !room ? "no room for a copy in this format; nothing was modified"
-                                    : noRepairWhy != null ? noRepairWhy + "; nothing was modified"
-                                    : "run with --repair-duplicates to give the entry its own copy; nothing was modified",
-                            fix);
+                                    : needs("-f --repair-duplicates", "give the entry its own copy"), fix);
                     if (fix) {
                         moves.add(new Move(i, c, to));
                         fixed[i] = Delta.clusterToEntry(h, to);
@@ -368,9 +383,7 @@ public final class ImageChecker {
             if (conversion) {
                 add(Kind.CONVERSION, hard ? Level.ERROR : Level.FATAL, -1, 0, path + ": the flag of an interrupted "
                         + "v1/v2 format conversion is set", "flag cleared",
-                        noRepairWhy != null ? noRepairWhy + "; nothing was modified"
-                                : "if the BAT is complete (the other checks passed), run with -F to clear the flag;"
-                                        + " nothing was modified", hard);
+                        needs("-F", "clear the flag (do so only if every other check passes)"), hard);
                 fatal |= !hard;
                 if (hard) {
                     newFlags &= ~FLAG_CONVERSION;
@@ -383,7 +396,9 @@ public final class ImageChecker {
                 String advice = "if no other process has it open, run 'jvz ploop check -d " + path
                         + "' to repair it and clear the mark";
                 add(Kind.IN_USE, Level.ERROR, -1, 0, inUseProblem(h), "mark cleared",
-                        (opts.readOnly() ? "read-only check; " : "nothing was repaired; ") + advice, mayRepair);
+                        mayRepair ? "mark kept because of the fatal problem(s) reported"
+                                : (opts.readOnly() ? "read-only check; " : "nothing was repaired; ") + advice,
+                        mayRepair);
                 if (mayRepair) {
                     newHeader = newHeader.withInUse(INUSE_CLOSED);
                 }
@@ -400,6 +415,19 @@ public final class ImageChecker {
             return report(applied, stats[0], stats[1], leakedClusters, leakedBytes, end, sizeAfter);
         }
 
+        /** What to run to get a repair that needs {@code flags}, given why this check could not do it. */
+        private String needs(String flags, String what) {
+            String cmd = "'jvz ploop check " + (inUse ? "-d " : "") + flags + " " + path + "'";
+            if (opts.readOnly()) {
+                return "read-only check, nothing was modified; " + cmd + " would " + what;
+            }
+            if (inUse && !opts.dropInUse()) {
+                return "nothing was modified because the image is marked in use; once nothing else has it open, "
+                        + cmd + " would " + what;
+            }
+            return "nothing was modified; run " + cmd + " to " + what;
+        }
+
         /** Why an ERROR finding stayed unrepaired: no permission to write, or a fatal problem elsewhere. */
         private static String advice(String noRepairWhy) {
             return noRepairWhy != null ? noRepairWhy : "not repaired because of the fatal problem(s) reported";
@@ -412,7 +440,8 @@ public final class ImageChecker {
                 return -1;
             }
             long c = ext / h.clusterSectors();
-            return c >= dataStart && (c + 1) * h.clusterBytes() <= fileSize ? c : -1;
+            // Compare cluster counts: the header's u64 offset times the cluster size could overflow.
+            return c >= dataStart && c < fileSize / h.clusterBytes() ? c : -1;
         }
 
         /** For each duplicated file cluster, the first BAT entry that uses it (the one that keeps it). */
@@ -444,15 +473,18 @@ public final class ImageChecker {
         }
 
         private void listHoles(BitSet used, long dataStart, long allocHead, long cb) {
+            // Every used bit is below the file's cluster count, which scan() bounded to an int.
+            int end = (int) Math.min(allocHead, Integer.MAX_VALUE);
+            int c = (int) Math.min(dataStart, end);
             int listed = 0;
             long total = 0;
-            long c = dataStart;
-            while (c < allocHead) {
-                int start = used.nextClearBit((int) c);
-                if (start >= allocHead) {
+            while (c < end) {
+                int start = used.nextClearBit(c);
+                if (start >= end) {
                     break;
                 }
-                int stop = (int) Math.min(used.nextSetBit(start) < 0 ? allocHead : used.nextSetBit(start), allocHead);
+                int next = used.nextSetBit(start);
+                int stop = next < 0 || next > end ? end : next;
                 total += stop - start;
                 if (listed < MAX_HOLE_FINDINGS) {
                     add(Kind.HOLE, Level.INFO, -1, start * cb, path + ": hole of " + (stop - start)
@@ -504,7 +536,7 @@ public final class ImageChecker {
                     buf.flip();
                     writeFully(buf, m.to() * cb);
                 }
-                ch.force(false);
+                sync(false);
                 wrote = true;
             }
             boolean batChanged = false;
@@ -518,25 +550,40 @@ public final class ImageChecker {
                 }
             }
             if (batChanged) {
-                ch.force(false);
+                sync(false);
                 wrote = true;
             }
             if (ch.size() > newEnd) {
                 ch.truncate(newEnd);
-                ch.force(true);
+                if (listener != null) {
+                    listener.truncated(newEnd);
+                }
+                sync(true);
                 wrote = true;
             }
             if (!newHeader.equals(h)) {
                 writeFully(newHeader.encode(), 0);
-                ch.force(true);
+                sync(true);
                 wrote = true;
             }
             return wrote;
         }
 
         private void writeFully(ByteBuffer b, long pos) throws IOException {
+            if (listener != null) {
+                byte[] copy = new byte[b.remaining()];
+                b.duplicate().get(copy);
+                listener.wrote(pos, copy);
+            }
             while (b.hasRemaining()) {
                 pos += ch.write(b, pos);
+            }
+        }
+
+        private void sync(boolean metadata) throws IOException {
+            ch.force(metadata);
+            if (listener != null) {
+                listener.synced();
             }
         }
 

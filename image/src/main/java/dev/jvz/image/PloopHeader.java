@@ -142,7 +142,7 @@ public record PloopHeader(
         }
         if (firstBlock != 0 && firstBlock / clusterSectors < PloopFormat.headerClusters(batEntries, (int) clusterSectors)) {
             throw new ImageCorruptedException(fileName + ": data area offset " + firstBlock
-                    + " sectors overlaps the BAT; the header is damaged");
+                    + " sectors overlaps the BAT of " + batEntries + " entries; the header is damaged");
         }
         if (ext < 0) {
             throw new ImageCorruptedException(fileName + ": format extension offset " + ext + " is negative");

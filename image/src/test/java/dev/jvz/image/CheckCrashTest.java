@@ -47,6 +47,12 @@ class CheckCrashTest {
         final List<Integer> endOf = new ArrayList<>();
         /** Operations after which everything written so far was durable (open, flush, close). */
         final TreeSet<Integer> syncOps = new TreeSet<>();
+        /**
+         * Write counts at which the delta forced the file (Delta.flush: fdatasync, BAT pages and header,
+         * fdatasync; close: flush, then the clean header and another sync). Writes between two of these
+         * may reach the disk in any order.
+         */
+        final TreeSet<Integer> barriers = new TreeSet<>();
         int currentOp;
     }
 
@@ -90,6 +96,36 @@ class CheckCrashTest {
         assertThat(appends).as("the session appends clusters").isGreaterThanOrEqualTo(4);
     }
 
+    @ParameterizedTest(name = "{0} sectors, v{1}")
+    @CsvSource({"64,1", "64,2", "2048,2"})
+    void writesBetweenTwoSyncsMayLandInAnyOrder(int clusterSectors, int version) throws Exception {
+        long cb = clusterSectors * 512L;
+        Path pre = make(dir.resolve("pre.hdd"), clusterSectors, version, 6, 1);
+        byte[] preBytes = Files.readAllBytes(pre);
+        Session s = record(pre, cb);
+        Path crash = dir.resolve("crash.hdd");
+        Integer from = s.barriers.first();
+        int states = 0;
+        for (Integer to = s.barriers.higher(from); to != null; from = to, to = s.barriers.higher(to)) {
+            int n = to - from;
+            assertThat(n).as("window of writes between syncs").isLessThanOrEqualTo(8);
+            byte[] base = replay(preBytes, s.writes, from, -1);
+            for (int mask = 1; mask < (1 << n); mask++) {
+                List<Write> subset = new ArrayList<>();
+                for (int b = 0; b < n; b++) {
+                    if ((mask & (1 << b)) != 0) {
+                        subset.add(s.writes.get(from + b));
+                    }
+                }
+                Files.write(crash, replay(base, subset, subset.size(), -1));
+                verify(crash, s, from, s.writes.get(to - 1).op(), cb,
+                        "writes " + from + ".." + (to - 1) + " subset " + Integer.toBinaryString(mask));
+                states++;
+            }
+        }
+        assertThat(states).isGreaterThan(10);
+    }
+
     /** Runs a session on a copy of {@code pre} and records every write with the bytes written. */
     private Session record(Path pre, long cb) throws Exception {
         Path live = dir.resolve("live.hdd");
@@ -106,7 +142,9 @@ class CheckCrashTest {
             reader.read(ByteBuffer.wrap(hdr), 0);
             s.currentOp = 1;
             s.writes.add(new Write(0, hdr, 1));
+            s.barriers.add(0);
             end(s, model, true);
+            s.barriers.add(s.writes.size());
             img.setTopWriteListener((off, len) -> {
                 byte[] b = new byte[(int) len];
                 try {
@@ -127,7 +165,10 @@ class CheckCrashTest {
             write(s, img, model, 5 * cb + 1, 10, r);        // allocate, never flushed by itself
             write(s, img, model, 1 * cb + 64, 64, r);       // in place, never flushed by itself
             s.currentOp++;
+            s.barriers.add(s.writes.size());
             img.close();                                   // flush + clean mark
+            s.barriers.add(s.writes.size() - 1);
+            s.barriers.add(s.writes.size());
             end(s, model, true);
         }
         return s;
@@ -144,7 +185,9 @@ class CheckCrashTest {
 
     private static void flush(Session s, Image img, byte[] model) throws IOException {
         s.currentOp++;
+        s.barriers.add(s.writes.size());
         img.flush();
+        s.barriers.add(s.writes.size());
         end(s, model, true);
     }
 

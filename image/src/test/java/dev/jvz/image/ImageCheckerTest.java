@@ -316,6 +316,26 @@ class ImageCheckerTest {
     }
 
     @Test
+    void repairRefusesAnImageLockedByAnotherHolderButReadOnlyCheckRuns() throws Exception {
+        Path p = make(dir.resolve("root.hdd"), CS, 2, 4, 2);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock lock = ch.lock()) {
+            assertThatThrownBy(() -> ImageChecker.check(p, FORCE)).isInstanceOf(ImageLockedException.class)
+                    .hasMessageContaining("-r");
+            assertThat(ImageChecker.check(p, CheckOptions.reportOnly()).severity()).isEqualTo(Severity.CLEAN);
+        }
+    }
+
+    @Test
+    void v1MayLeaveTheDataOffsetZeroAsQemuAllows() throws Exception {
+        Path p = make(dir.resolve("root.hdd"), CS, 1, 4, 2);
+        putInt(p, FIRST_BLOCK, 0);
+        CheckReport r = ImageChecker.check(p, CheckOptions.reportOnly());
+        assertThat(r.severity()).as(r.findings().toString()).isEqualTo(Severity.CLEAN);
+    }
+
+    @Test
     void missingFileIsAnIoErrorNotAFinding() {
         assertThatThrownBy(() -> ImageChecker.check(dir.resolve("nope"), CheckOptions.reportOnly()))
                 .isInstanceOf(java.nio.file.NoSuchFileException.class);

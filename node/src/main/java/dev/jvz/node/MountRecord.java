@@ -1,9 +1,11 @@
 package dev.jvz.node;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.nio.file.Path;
 
 /**
- * One mounted disk as the node reports and persists it.
+ * One mounted disk (paths appear in JSON as plain strings, not file: URIs) as the node reports and persists it.
  *
  * @param id stable id ({@link NodePaths#idOf})
  * @param descriptor absolute path of DiskDescriptor.xml
@@ -13,7 +15,13 @@ import java.nio.file.Path;
  * @param socket the NBD export's Unix socket
  * @param readOnly mounted read-only
  */
-public record MountRecord(String id, Path descriptor, Path mountPoint, String device, String attach, Path socket,
+public record MountRecord(
+        String id,
+        @JsonSerialize(using = ToStringSerializer.class) Path descriptor,
+        @JsonSerialize(using = ToStringSerializer.class) Path mountPoint,
+        String device,
+        String attach,
+        @JsonSerialize(using = ToStringSerializer.class) Path socket,
         boolean readOnly) {
     public MountRecord {
         if (id == null || descriptor == null || device == null || attach == null || socket == null) {

@@ -6,7 +6,9 @@ import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
 import dev.jvz.node.NodeClient;
 import dev.jvz.node.NodeException;
+import dev.jvz.node.MountRecord;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,10 +22,13 @@ import picocli.CommandLine.Spec;
             "Exits 0 when the node runs, 69 when it does not."},
         footerHeading = "%nJSON output (--json):%n",
         footer = {
-            "  pid, dir, started, kernel_nbd (true when /dev/nbd0 exists),",
-            "  mounts: [{id, descriptor, mountPoint, device, attach, socket, readOnly}]"
+            "  running, pid, dir, started, kernel_nbd (true when /dev/nbd0 exists),",
+            "  mounts: [{id, descriptor, mount_point, device, attach, socket, read_only}]"
         })
 final class NodeStatusCommand implements Callable<Integer> {
+    /** The --json shape (snake_case like every jvz JSON output). */
+    record Status(boolean running, long pid, String dir, String started, boolean kernelNbd, List<MountRecord> mounts) {}
+
     @Spec
     CommandSpec spec;
 
@@ -47,8 +52,10 @@ final class NodeStatusCommand implements Callable<Integer> {
         }
         JsonNode st = new NodeClient(node.paths()).status();
         if (common.json()) {
-            ((com.fasterxml.jackson.databind.node.ObjectNode) st).put("running", true);
-            Json.print(out, st);
+            List<MountRecord> mounts = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(st.get("mounts"),
+                    new com.fasterxml.jackson.core.type.TypeReference<List<MountRecord>>() {});
+            Json.print(out, new Status(true, st.get("pid").asLong(), st.get("dir").asText(),
+                    st.get("started").asText(), st.get("kernel_nbd").asBoolean(), mounts));
         } else if (!common.quiet()) {
             out.println("jvz node " + st.get("pid").asLong() + " running since " + st.get("started").asText()
                     + " on " + st.get("dir").asText());

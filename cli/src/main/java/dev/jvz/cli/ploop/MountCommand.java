@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {
-            "  id, descriptor, mountPoint, device, attach (NBD_CLIENT|FUSE_LOOP), socket, readOnly",
+            "  id, descriptor, mount_point, device, attach (NBD_CLIENT|FUSE_LOOP), socket, read_only",
             "",
             "Examples:",
             "  jvz ploop mount -m /vz/root/101 /vz/private/101/root.hdd/DiskDescriptor.xml",

@@ -65,11 +65,12 @@ import picocli.CommandLine.Spec;
             "    modified (true if the file was written), findings: a list of",
             "      {kind, level (INFO, ERROR, FATAL), bat_index, file_offset (-1 if none),",
             "       message, repaired}",
-            "  not_checked         deltas skipped: a raw base, or those after the first bad delta",
+            "  not_checked         deltas skipped: a raw base, or those after the first",
+            "                      delta that is not clean",
             "",
             "Examples:",
-            "  jvz ploop check -f -r -c root.hdd                 (look, change nothing)",
-            "  jvz ploop check -d root.hdd                       (after a crash: repair, clear inUse)",
+            "  jvz ploop check -f -r -c root.hdd   (look, change nothing)",
+            "  jvz ploop check -d root.hdd         (after a crash: repair, clear inUse)",
             "  jvz ploop check root.hdd/DiskDescriptor.xml",
             "  jvz ploop check -F --json root.hdd | jq .exit_code"
         })

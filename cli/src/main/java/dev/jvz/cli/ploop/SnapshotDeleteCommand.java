@@ -40,12 +40,14 @@ import picocli.CommandLine.Spec;
         footer = {
             "  descriptor          the DiskDescriptor.xml changed",
             "  uuid                the snapshot deleted",
-            "  action              \"removed\" (no children), \"merged_child\" (its one child was merged",
-            "                      into it) or \"marked_temporary\" (several children)",
+            "  action              \"removed\" (no children), \"merged_child\" (its one",
+            "                      child was merged into it) or \"marked_temporary\"",
+            "                      (several children)",
             "  removed_file        the delta file removed, or null when marked temporary",
             "",
             "Examples:",
-            "  jvz ploop snapshot-delete -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd/DiskDescriptor.xml"
+            "  jvz ploop snapshot-list root.hdd/DiskDescriptor.xml",
+            "  jvz ploop snapshot-delete -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd"
         })
 final class SnapshotDeleteCommand implements Callable<Integer> {
     @Spec

@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
             "  top_uuid            UUID of the current top",
             "  snapshots           one object per snapshot, in the order of the table:",
             "    uuid, parent_uuid (all zeros for the base), current (true for the top),",
-            "    file (absolute path of the delta), temporary (deleted but still needed by several children)",
+            "    file (absolute path of the delta),",
+            "    temporary (deleted, but kept because several snapshots depend on it)",
             "  (-o and -H shape the table only; -u limits the JSON list too)",
             "",
             "Examples:",
@@ -62,7 +63,7 @@ final class SnapshotListCommand implements Callable<Integer> {
     @Option(names = {"-H", "--no-header"}, description = "Do not print the header line.")
     boolean noHeader;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FIELD[,FIELD...]", split = ",",
+    @Option(names = {"-o", "--output"}, paramLabel = "FIELDS", split = ",", hideParamSyntax = true,
             description = "Columns to print, in this order: uuid, parent_uuid, current, fname (any case). "
                     + "Default: parent_uuid,current,uuid,fname, as ploop.")
     List<String> fields;

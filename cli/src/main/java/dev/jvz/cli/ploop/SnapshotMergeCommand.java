@@ -36,13 +36,14 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nJSON output (--json):%n",
         footer = {
             "  descriptor          the DiskDescriptor.xml changed",
-            "  uuid                the delta merged down; its parent's file now carries this UUID",
+            "  uuid                the delta merged down; its parent's file now carries",
+            "                      this UUID",
             "  parent_uuid         the parent's former UUID, no longer in the descriptor",
             "  merged_file         the merged delta's file (removed)",
             "  into_file           the parent's file, which now holds the merged data",
             "",
             "Examples:",
-            "  jvz ploop snapshot-merge root.hdd/DiskDescriptor.xml          (the top into its parent)",
+            "  jvz ploop snapshot-merge root.hdd/DiskDescriptor.xml    (merge the top down)",
             "  jvz ploop snapshot-merge -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd"
         })
 final class SnapshotMergeCommand implements Callable<Integer> {

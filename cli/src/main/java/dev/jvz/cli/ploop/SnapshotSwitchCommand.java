@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
             "  top_file            the new, empty top delta",
             "",
             "Examples:",
-            "  jvz ploop snapshot root.hdd && jvz ploop snapshot-switch -u UUID root.hdd/DiskDescriptor.xml"
+            "  jvz ploop snapshot-list root.hdd/DiskDescriptor.xml",
+            "  jvz ploop snapshot-switch -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd"
         })
 final class SnapshotSwitchCommand implements Callable<Integer> {
     @Spec

@@ -35,6 +35,8 @@ import picocli.CommandLine.Spec;
             "Crash-safe: the descriptor stops naming the merged file only after the parent holds all its "
                     + "data durably; until then the merged delta still hides the half-merged parent.",
             "",
+            "No progress line: the engine's merge has no progress hook yet.",
+            "",
             "The disk must not be mounted: its DiskDescriptor.xml.lck must be free (exit 23 otherwise)."
         },
         footerHeading = "%nJSON output (--json):%n",

@@ -194,6 +194,26 @@ class CheckCommandTest {
     }
 
     @Test
+    void repairingADeltaOfAMountedDiskIsRefusedButReadOnlyWorks() throws Exception {
+        Path xml = Disks.create(dir.resolve("root.hdd"), 8);
+        Disks.write(xml, 0, 1);
+        Path delta = dir.resolve("root.hdd/root.hdd");
+        Images.pokeHeader(delta, 44, PloopFormat.INUSE_OPEN); // as while a node serves it
+        String before = Disks.sha256(delta);
+        try (Disk held = Disk.open(xml)) {
+            Cli.Result r = Cli.run("ploop", "check", "-d", delta.toString());
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.LOCKED);
+            assertThat(r.errLines()).containsExactly("jvz ploop check: " + xml + " is in use (mounted?) by pid "
+                    + ProcessHandle.current().pid() + "; run 'jvz ploop umount " + xml + "' first, or use the node");
+            Cli.Result ro = Cli.run("ploop", "check", "-r", delta.toString());
+            assertThat(ro.exitCode()).as(ro.toString()).isEqualTo(ExitCodes.IN_USE);
+        }
+        assertThat(Disks.sha256(delta)).isEqualTo(before);
+        Cli.Result after = Cli.run("ploop", "check", "-d", delta.toString());
+        assertThat(after.exitCode()).as(after.toString()).isZero();
+    }
+
+    @Test
     void aMissingFileIsExitOpen() {
         Cli.Result r = Cli.run("ploop", "check", dir.resolve("nope.hdd").toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.OPEN);

@@ -82,9 +82,10 @@ class ErrorHandlerTest {
     @Test
     void exitCodeValuesMatchPloopSysexitNumbering() {
         // include/libploop.h: SYSEXIT_OPEN 4, WRITE 7, PLOOPFMT 11, SYS 12, EBUSY 17, LOCK 23, MKFS 24,
-        // PLOOPINUSE 37, PARAM 38, DISKDESCR 39.
+        // PLOOPINUSE 37, PARAM 38, DISKDESCR 39, NOSNAP 43.
         assertThat(new int[] {ExitCodes.OPEN, ExitCodes.WRITE, ExitCodes.CORRUPTED, ExitCodes.IO, ExitCodes.BUSY,
-                    ExitCodes.LOCKED, ExitCodes.MKFS, ExitCodes.IN_USE, ExitCodes.PARAM, ExitCodes.DESCRIPTOR})
-                .containsExactly(4, 7, 11, 12, 17, 23, 24, 37, 38, 39);
+                    ExitCodes.LOCKED, ExitCodes.MKFS, ExitCodes.IN_USE, ExitCodes.PARAM, ExitCodes.DESCRIPTOR,
+                    ExitCodes.NO_SNAPSHOT})
+                .containsExactly(4, 7, 11, 12, 17, 23, 24, 37, 38, 39, 43);
     }
 }

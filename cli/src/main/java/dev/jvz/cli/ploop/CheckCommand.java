@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -141,7 +142,7 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         CheckOptions opts = new CheckOptions(force, hardForce, readOnly, dropInUse, detailed, repairDuplicates);
         List<CheckReport> reports = new ArrayList<>();
         List<String> notChecked = new ArrayList<>();
@@ -208,13 +209,12 @@ final class CheckCommand implements Callable<Integer> {
 
     /** ploop's check of a disk (lib/check.c check_dd): lock, then each delta of the chain, base first. */
     private void checkDisk(CheckOptions user, List<CheckReport> reports, List<String> notChecked)
-            throws IOException, ImageException {
+            throws IOException, ImageException, CliException {
         try (Disk d = DiskArgs.open(target)) {
             DiskDescriptor desc = d.descriptor();
             String upTo = uuid == null ? desc.topGuid() : uuid;
             if (desc.snapshot(upTo) == null) {
-                throw new ImageException("no snapshot " + upTo + " in " + d.descriptorPath()
-                        + "; run 'jvz ploop snapshot-list " + d.descriptorPath() + "' to see them");
+                throw DiskArgs.noSnapshot(d.descriptorPath(), upTo);
             }
             List<DiskDescriptor.ImageEntry> chain = desc.chainOf(upTo);
             boolean stopped = false;

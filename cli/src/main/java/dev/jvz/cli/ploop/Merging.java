@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.Json;
 import dev.jvz.image.Disk;
@@ -28,15 +29,14 @@ final class Merging {
     record Result(String descriptor, String uuid, String parentUuid, String mergedFile, String intoFile) {}
 
     static void run(Path diskArg, String uuidOrNull, CommonOptions common, PrintWriter out)
-            throws IOException, ImageException {
+            throws IOException, ImageException, CliException {
         Result r;
         try (Disk d = DiskArgs.open(diskArg)) {
             DiskDescriptor desc = d.descriptor();
             String child = uuidOrNull == null ? desc.topGuid() : uuidOrNull;
             DiskDescriptor.Snapshot s = desc.snapshot(child);
             if (s == null) {
-                throw new ImageException("no snapshot " + child + " in " + d.descriptorPath()
-                        + "; run 'jvz ploop snapshot-list " + d.descriptorPath() + "' to see them");
+                throw DiskArgs.noSnapshot(d.descriptorPath(), child);
             }
             if (s.isBase()) {
                 throw new ImageException(child + " is the base image of " + d.descriptorPath()

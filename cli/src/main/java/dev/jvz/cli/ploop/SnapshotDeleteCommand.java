@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -72,14 +73,13 @@ final class SnapshotDeleteCommand implements Callable<Integer> {
     record Result(String descriptor, String uuid, String action, String removedFile) {}
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         DiskParam.require(spec, disk);
         Result r;
         try (Disk d = DiskArgs.open(disk)) {
             DiskDescriptor desc = d.descriptor();
             if (desc.snapshot(uuid) == null) {
-                throw new ImageException("no snapshot " + uuid + " in " + d.descriptorPath()
-                        + "; run 'jvz ploop snapshot-list " + d.descriptorPath() + "' to see them");
+                throw DiskArgs.noSnapshot(d.descriptorPath(), uuid);
             }
             List<DiskDescriptor.Snapshot> kids = desc.children(uuid);
             String action;

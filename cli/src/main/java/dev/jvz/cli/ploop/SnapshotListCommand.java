@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -125,7 +126,7 @@ final class SnapshotListCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         DiskParam.require(spec, disk);
         List<Field> columns = columns();
         Path xml = DiskArgs.descriptorFile(disk);
@@ -162,14 +163,13 @@ final class SnapshotListCommand implements Callable<Integer> {
         return out;
     }
 
-    private List<Entry> entries(Path xml, DiskDescriptor d) throws ImageException {
+    private List<Entry> entries(Path xml, DiskDescriptor d) throws CliException {
         List<DiskDescriptor.Snapshot> shots;
         if (uuid == null) {
             shots = d.snapshots();
         } else {
             if (d.snapshot(uuid) == null) {
-                throw new ImageException("no snapshot " + uuid + " in " + xml + "; run 'jvz ploop snapshot-list "
-                        + xml + "' to see them");
+                throw DiskArgs.noSnapshot(xml, uuid);
             }
             shots = new ArrayList<>();
             // From the snapshot down to the base; the descriptor was validated, so the walk ends.

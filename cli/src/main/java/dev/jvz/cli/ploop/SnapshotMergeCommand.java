@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.image.ImageException;
@@ -63,7 +64,7 @@ final class SnapshotMergeCommand implements Callable<Integer> {
     Path disk;
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         Merging.run(DiskParam.require(spec, disk), uuid, common, spec.commandLine().getOut());
         return ExitCodes.OK;
     }

@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -67,10 +68,13 @@ final class SnapshotSwitchCommand implements Callable<Integer> {
     record Result(String descriptor, String uuid, String discardedFile, String topFile) {}
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         DiskParam.require(spec, disk);
         Result r;
         try (Disk d = DiskArgs.open(disk)) {
+            if (d.descriptor().snapshot(uuid) == null) {
+                throw DiskArgs.noSnapshot(d.descriptorPath(), uuid);
+            }
             String top = d.descriptor().topGuid();
             String discarded = d.fileOf(top).toString();
             d.switchTo(uuid);

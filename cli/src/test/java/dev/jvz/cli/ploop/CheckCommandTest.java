@@ -189,7 +189,7 @@ class CheckCommandTest {
         Path xml = Disks.create(dir.resolve("d"), 8);
         Cli.Result missing = Cli.run("ploop", "check", "-u", "{11111111-2222-3333-4444-555555555555}",
                 xml.toString());
-        assertThat(missing.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.NO_SNAPSHOT);
         assertThat(missing.err()).contains("no snapshot {11111111-2222-3333-4444-555555555555}");
     }
 

@@ -156,7 +156,7 @@ class SnapshotCommandsTest {
         assertThat(f.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(f.err()).contains("unknown field 'size'");
         Cli.Result u = Cli.run("ploop", "snapshot-list", "-u", MISSING, xml.toString());
-        assertThat(u.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(u.exitCode()).isEqualTo(ExitCodes.NO_SNAPSHOT);
         assertThat(u.errLines()).containsExactly("jvz ploop snapshot-list: no snapshot " + MISSING + " in " + xml
                 + "; run 'jvz ploop snapshot-list " + xml + "' to see them");
     }
@@ -205,7 +205,7 @@ class SnapshotCommandsTest {
         assertThat(base.err()).contains(s2 + " is the base image of " + xml + "; it has no parent to merge into");
 
         Cli.Result missing = Cli.run("ploop", "merge", "-u", MISSING, xml.toString());
-        assertThat(missing.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.NO_SNAPSHOT);
         assertThat(missing.errLines()).containsExactly("jvz ploop merge: no snapshot " + MISSING + " in " + xml
                 + "; run 'jvz ploop snapshot-list " + xml + "' to see them");
     }
@@ -237,7 +237,7 @@ class SnapshotCommandsTest {
         assertThat(noUuid.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(noUuid.err()).contains("Missing required option: '--uuid=UUID'");
         Cli.Result missing = Cli.run("ploop", "snapshot-delete", "-u", MISSING, xml.toString());
-        assertThat(missing.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.NO_SNAPSHOT);
         assertThat(missing.err()).contains("no snapshot " + MISSING);
         Cli.Result top = Cli.run("ploop", "snapshot-delete", "-u", TOP, xml.toString());
         assertThat(top.exitCode()).isEqualTo(ExitCodes.FAILED);
@@ -267,7 +267,7 @@ class SnapshotCommandsTest {
         Cli.Result noUuid = Cli.run("ploop", "snapshot-switch", xml.toString());
         assertThat(noUuid.exitCode()).isEqualTo(ExitCodes.USAGE);
         Cli.Result missing = Cli.run("ploop", "snapshot-switch", "-u", MISSING, xml.toString());
-        assertThat(missing.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.NO_SNAPSHOT);
         assertThat(missing.errLines()).hasSize(1);
         assertThat(missing.err()).contains("no snapshot " + MISSING);
     }

@@ -61,6 +61,11 @@ public final class ExitCodes {
      * every problem was repaired, as ploop check does.
      */
     public static final int IN_USE = 37;
+    /**
+     * The snapshot UUID given with -u is not in the disk's descriptor (ploop SYSEXIT_NOSNAP = 43;
+     * vzctl reads it on snapshot-delete as "already deleted").
+     */
+    public static final int NO_SNAPSHOT = 43;
     /** A value is well-formed but not allowed, e.g. a v1 image over 2 TiB (ploop SYSEXIT_PARAM = 38). */
     public static final int PARAM = 38;
     /** DiskDescriptor.xml is malformed or describes an impossible stack (ploop SYSEXIT_DISKDESCR = 39). */
@@ -92,6 +97,7 @@ public final class ExitCodes {
         m.put(pad(IN_USE), "the image is marked in use or was not closed cleanly; run 'jvz ploop check -d'");
         m.put(pad(PARAM), "a value is not allowed (e.g. v1 image larger than 2 TiB)");
         m.put(pad(DESCRIPTOR), "DiskDescriptor.xml is invalid");
+        m.put(pad(NO_SNAPSHOT), "no snapshot with the given UUID (see 'jvz ploop snapshot-list')");
         m.put(pad(NODE_UNAVAILABLE), "the jvz node is not running and could not be started");
         m.put(pad(INTERNAL), "internal error in jvz; rerun with --stacktrace and report it");
         return m;

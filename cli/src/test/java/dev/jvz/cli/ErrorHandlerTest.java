@@ -23,6 +23,7 @@ class ErrorHandlerTest {
     static Stream<Arguments> failures() {
         return Stream.of(
                 Arguments.of(new ImageCorruptedException("x: bad"), 11),
+                Arguments.of(new CliException(ExitCodes.MKFS, "mkfs failed"), 24),
                 Arguments.of(new ImageInUseException(Path.of("x")), 37),
                 Arguments.of(new ImageLockedException("locked"), 23),
                 Arguments.of(new DescriptorException("bad xml"), 39),
@@ -54,6 +55,12 @@ class ErrorHandlerTest {
     }
 
     @Test
+    void aCliExceptionIsItsOwnMessage() {
+        assertThat(ErrorHandler.message(new CliException(ExitCodes.MKFS, "cannot create the ext4 file system")))
+                .isEqualTo("cannot create the ext4 file system");
+    }
+
+    @Test
     void uncheckedIoIsReportedAsItsCause() {
         assertThat(ErrorHandler.message(new UncheckedIOException(new NoSuchFileException("/x"))))
                 .isEqualTo("/x: no such file or directory");
@@ -74,10 +81,11 @@ class ErrorHandlerTest {
 
     @Test
     void exitCodeValuesMatchPloopSysexitNumbering() {
-        // include/libploop.h: SYSEXIT_OPEN 4, WRITE 7, PLOOPFMT 11, SYS 12, LOCK 23, PLOOPINUSE 37,
-        // PARAM 38, DISKDESCR 39.
-        assertThat(new int[] {ExitCodes.OPEN, ExitCodes.WRITE, ExitCodes.CORRUPTED, ExitCodes.IO, ExitCodes.LOCKED,
-                    ExitCodes.IN_USE, ExitCodes.PARAM, ExitCodes.DESCRIPTOR})
-                .containsExactly(4, 7, 11, 12, 23, 37, 38, 39);
+        // include/libploop.h: SYSEXIT_OPEN 4, WRITE 7, PLOOPFMT 11, SYS 12, EBUSY 17, LOCK 23, MKFS 24,
+        // PLOOPINUSE 37, PARAM 38, DISKDESCR 39, NOSNAP 43.
+        assertThat(new int[] {ExitCodes.OPEN, ExitCodes.WRITE, ExitCodes.CORRUPTED, ExitCodes.IO, ExitCodes.BUSY,
+                    ExitCodes.LOCKED, ExitCodes.MKFS, ExitCodes.IN_USE, ExitCodes.PARAM, ExitCodes.DESCRIPTOR,
+                    ExitCodes.NO_SNAPSHOT})
+                .containsExactly(4, 7, 11, 12, 17, 23, 24, 37, 38, 39, 43);
     }
 }

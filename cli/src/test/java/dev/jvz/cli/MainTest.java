@@ -48,6 +48,7 @@ class MainTest {
         assertThat(r.out()).startsWith("Usage: jvz ploop " + command)
                 .contains("Arguments:", "Options:", "--json", "--stacktrace", "-q, --quiet")
                 .contains("Exit codes:", " 11   the image is corrupted", "JSON output (--json):", "Examples:");
+        assertThat(r.out().lines()).as("fits an 80-column terminal").allMatch(l -> l.length() <= 80);
     }
 
     @Test

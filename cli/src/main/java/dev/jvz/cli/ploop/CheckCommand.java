@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -9,6 +10,7 @@ import dev.jvz.image.Disk;
 import dev.jvz.image.DiskDescriptor;
 import dev.jvz.image.ImageChecker;
 import dev.jvz.image.ImageException;
+import dev.jvz.image.ImageLockedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -41,7 +43,9 @@ import picocli.CommandLine.Spec;
                     + "size, a leaked tail, the empty flag) are repaired unless -r; entries whose data is "
                     + "lost (past the end, unaligned, in the header) only with -F; an image marked in use "
                     + "is repaired only with -d, which asserts nothing else has it open. Repairs are "
-                    + "planned first and nothing is written while a fatal problem exists.",
+                    + "planned first and nothing is written while a fatal problem exists. A repairing check "
+                    + "of a delta with a DiskDescriptor.xml beside it locks that disk, so it is refused "
+                    + "while the disk is mounted (exit 23); -r works anyway.",
             "",
             "For a DiskDescriptor.xml (or its directory): the disk is locked (so it must not be mounted) "
                     + "and every delta of its active chain is checked, base first, as ploop does: with -c "
@@ -65,11 +69,12 @@ import picocli.CommandLine.Spec;
             "    modified (true if the file was written), findings: a list of",
             "      {kind, level (INFO, ERROR, FATAL), bat_index, file_offset (-1 if none),",
             "       message, repaired}",
-            "  not_checked         deltas skipped: a raw base, or those after the first bad delta",
+            "  not_checked         deltas skipped: a raw base, or those after the first",
+            "                      delta that is not clean",
             "",
             "Examples:",
-            "  jvz ploop check -f -r -c root.hdd                 (look, change nothing)",
-            "  jvz ploop check -d root.hdd                       (after a crash: repair, clear inUse)",
+            "  jvz ploop check -f -r -c root.hdd   (look, change nothing)",
+            "  jvz ploop check -d root.hdd         (after a crash: repair, clear inUse)",
             "  jvz ploop check root.hdd/DiskDescriptor.xml",
             "  jvz ploop check -F --json root.hdd | jq .exit_code"
         })
@@ -137,7 +142,7 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         CheckOptions opts = new CheckOptions(force, hardForce, readOnly, dropInUse, detailed, repairDuplicates);
         List<CheckReport> reports = new ArrayList<>();
         List<String> notChecked = new ArrayList<>();
@@ -148,7 +153,9 @@ final class CheckCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "-u is only for a DiskDescriptor.xml, not for a delta file");
             }
-            reports.add(ImageChecker.check(target, opts));
+            try (Disk held = lockDiskOf(target, opts)) {
+                reports.add(ImageChecker.check(target, opts));
+            }
         }
         int exit = ExitCodes.OK;
         for (CheckReport r : reports) {
@@ -177,15 +184,37 @@ final class CheckCommand implements Callable<Integer> {
         return exit;
     }
 
+    /**
+     * A repairing check of a delta that belongs to a disk (a DiskDescriptor.xml beside it) holds that
+     * disk's lock, so it never writes into the delta of a mounted disk, and no mount starts meanwhile.
+     * A locked disk is refused with the in-use message; a read-only check needs no lock. A descriptor
+     * that cannot be opened for another reason (damaged, names a missing file) must not keep the
+     * delta from being checked: then the check runs without the lock, as for a lone delta.
+     *
+     * @return the locked disk, or null
+     */
+    private static Disk lockDiskOf(Path delta, CheckOptions opts) throws IOException, ImageException {
+        Path xml = delta.toAbsolutePath().normalize().resolveSibling(Disk.DESCRIPTOR_NAME);
+        if (opts.readOnly() || !java.nio.file.Files.exists(xml)) {
+            return null;
+        }
+        try {
+            return Disk.open(xml);
+        } catch (ImageLockedException e) {
+            throw DiskArgs.inUse(xml, e);
+        } catch (ImageException | IOException e) {
+            return null;
+        }
+    }
+
     /** ploop's check of a disk (lib/check.c check_dd): lock, then each delta of the chain, base first. */
     private void checkDisk(CheckOptions user, List<CheckReport> reports, List<String> notChecked)
-            throws IOException, ImageException {
+            throws IOException, ImageException, CliException {
         try (Disk d = DiskArgs.open(target)) {
             DiskDescriptor desc = d.descriptor();
             String upTo = uuid == null ? desc.topGuid() : uuid;
             if (desc.snapshot(upTo) == null) {
-                throw new ImageException("no snapshot " + upTo + " in " + d.descriptorPath()
-                        + "; run 'jvz ploop snapshot-list " + d.descriptorPath() + "' to see them");
+                throw DiskArgs.noSnapshot(d.descriptorPath(), upTo);
             }
             List<DiskDescriptor.ImageEntry> chain = desc.chainOf(upTo);
             boolean stopped = false;

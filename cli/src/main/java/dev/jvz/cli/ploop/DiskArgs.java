@@ -1,5 +1,7 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
+import dev.jvz.cli.ExitCodes;
 import dev.jvz.image.Disk;
 import dev.jvz.image.ImageException;
 import dev.jvz.image.ImageLockedException;
@@ -43,6 +45,12 @@ final class DiskArgs {
         } catch (ImageLockedException e) {
             throw inUse(descriptorFile(arg), e);
         }
+    }
+
+    /** The failure for a -u UUID the descriptor does not have (exit 43, as ploop's SYSEXIT_NOSNAP). */
+    static CliException noSnapshot(Path descriptor, String uuid) {
+        return new CliException(ExitCodes.NO_SNAPSHOT, "no snapshot " + uuid + " in " + descriptor
+                + "; run 'jvz ploop snapshot-list " + descriptor + "' to see them");
     }
 
     /** The locked-disk failure as the CLI words it, naming the holder's pid when the lock file tells it. */

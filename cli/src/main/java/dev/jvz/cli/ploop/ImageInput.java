@@ -46,9 +46,4 @@ final class ImageInput {
         }
         return out;
     }
-
-    /** The ploop delta files named by {@code argument}, base first (a raw base is left out). */
-    static List<Path> deltas(Path argument) throws IOException, ImageException {
-        return chain(argument).stream().filter(l -> !l.raw()).map(Layer::file).toList();
-    }
 }

@@ -64,7 +64,8 @@ import picocli.CommandLine.TypeConversionException;
             "Examples:",
             "  mkdir -p /vz/private/101/root.hdd",
             "  jvz ploop init -s 10G /vz/private/101/root.hdd/root.hdd",
-            "  jvz ploop init -s 20971520 -b 256 -v 1 -t none root.hdd     (10 GiB in sectors, no file system)"
+            "  jvz ploop init -s 20971520 -b 256 -v 1 -t none root.hdd",
+            "      (10 GiB given in sectors, 128 KiB clusters, format v1, no file system)"
         })
 final class InitCommand implements Callable<Integer> {
     @Spec

@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.Json;
 import dev.jvz.image.Disk;
@@ -28,7 +29,7 @@ final class Merging {
     record Result(String descriptor, String uuid, String parentUuid, String mergedFile, String intoFile) {}
 
     static void run(Path diskArg, String uuidOrNull, CommonOptions common, PrintWriter out)
-            throws IOException, ImageException, dev.jvz.node.NodeException {
+            throws IOException, ImageException, dev.jvz.node.NodeException, CliException {
         Result r;
         var node = NodeRouting.servingNode(diskArg);
         if (node.isPresent()) {
@@ -36,26 +37,14 @@ final class Merging {
             Path xml = DiskArgs.descriptorFile(diskArg);
             DiskDescriptor before = Disk.readDescriptor(xml);
             String child = uuidOrNull == null ? before.topGuid() : uuidOrNull;
-            DiskDescriptor.Snapshot s = before.snapshot(child);
-            if (s == null || s.isBase()) {
-                throw new ImageException("no snapshot with a parent named " + child + " in " + xml
-                        + "; run 'jvz ploop snapshot-list " + xml + "' to see them");
-            }
+            DiskDescriptor.Snapshot s = mergeable(xml, before, child);
             node.get().live("snapshot-merge", xml, child, null);
             r = new Result(xml.toString(), child, s.parentGuid(), xml.getParent().resolve(before.image(child).file())
                     .toString(), xml.getParent().resolve(before.image(s.parentGuid()).file()).toString());
         } else try (Disk d = DiskArgs.open(diskArg)) {
             DiskDescriptor desc = d.descriptor();
             String child = uuidOrNull == null ? desc.topGuid() : uuidOrNull;
-            DiskDescriptor.Snapshot s = desc.snapshot(child);
-            if (s == null) {
-                throw new ImageException("no snapshot " + child + " in " + d.descriptorPath()
-                        + "; run 'jvz ploop snapshot-list " + d.descriptorPath() + "' to see them");
-            }
-            if (s.isBase()) {
-                throw new ImageException(child + " is the base image of " + d.descriptorPath()
-                        + "; it has no parent to merge into (merge one of its children instead)");
-            }
+            DiskDescriptor.Snapshot s = mergeable(d.descriptorPath(), desc, child);
             String mergedFile = d.fileOf(child).toString();
             String intoFile = d.fileOf(s.parentGuid()).toString();
             d.merge(child);
@@ -68,5 +57,19 @@ final class Merging {
                     + "); " + r.mergedFile() + " removed");
             out.flush();
         }
+    }
+
+    /** The snapshot {@code child} of {@code desc}, refused when unknown or when it is the base. */
+    private static DiskDescriptor.Snapshot mergeable(Path xml, DiskDescriptor desc, String child)
+            throws ImageException, CliException {
+        DiskDescriptor.Snapshot s = desc.snapshot(child);
+        if (s == null) {
+            throw DiskArgs.noSnapshot(xml, child);
+        }
+        if (s.isBase()) {
+            throw new ImageException(child + " is the base image of " + xml
+                    + "; it has no parent to merge into (merge one of its children instead)");
+        }
+        return s;
     }
 }

@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -40,12 +41,14 @@ import picocli.CommandLine.Spec;
         footer = {
             "  descriptor          the DiskDescriptor.xml changed",
             "  uuid                the snapshot deleted",
-            "  action              \"removed\" (no children), \"merged_child\" (its one child was merged",
-            "                      into it) or \"marked_temporary\" (several children)",
+            "  action              \"removed\" (no children), \"merged_child\" (its one",
+            "                      child was merged into it) or \"marked_temporary\"",
+            "                      (several children)",
             "  removed_file        the delta file removed, or null when marked temporary",
             "",
             "Examples:",
-            "  jvz ploop snapshot-delete -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd/DiskDescriptor.xml"
+            "  jvz ploop snapshot-list root.hdd/DiskDescriptor.xml",
+            "  jvz ploop snapshot-delete -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd"
         })
 final class SnapshotDeleteCommand implements Callable<Integer> {
     @Spec
@@ -70,14 +73,13 @@ final class SnapshotDeleteCommand implements Callable<Integer> {
     record Result(String descriptor, String uuid, String action, String removedFile) {}
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         DiskParam.require(spec, disk);
         Result r;
         try (Disk d = DiskArgs.open(disk)) {
             DiskDescriptor desc = d.descriptor();
             if (desc.snapshot(uuid) == null) {
-                throw new ImageException("no snapshot " + uuid + " in " + d.descriptorPath()
-                        + "; run 'jvz ploop snapshot-list " + d.descriptorPath() + "' to see them");
+                throw DiskArgs.noSnapshot(d.descriptorPath(), uuid);
             }
             List<DiskDescriptor.Snapshot> kids = desc.children(uuid);
             String action;

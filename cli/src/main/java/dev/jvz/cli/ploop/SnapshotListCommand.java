@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -44,7 +45,8 @@ import picocli.CommandLine.Spec;
             "  top_uuid            UUID of the current top",
             "  snapshots           one object per snapshot, in the order of the table:",
             "    uuid, parent_uuid (all zeros for the base), current (true for the top),",
-            "    file (absolute path of the delta), temporary (deleted but still needed by several children)",
+            "    file (absolute path of the delta),",
+            "    temporary (deleted, but kept because several snapshots depend on it)",
             "  (-o and -H shape the table only; -u limits the JSON list too)",
             "",
             "Examples:",
@@ -62,7 +64,7 @@ final class SnapshotListCommand implements Callable<Integer> {
     @Option(names = {"-H", "--no-header"}, description = "Do not print the header line.")
     boolean noHeader;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FIELD[,FIELD...]", split = ",",
+    @Option(names = {"-o", "--output"}, paramLabel = "FIELDS", split = ",", hideParamSyntax = true,
             description = "Columns to print, in this order: uuid, parent_uuid, current, fname (any case). "
                     + "Default: parent_uuid,current,uuid,fname, as ploop.")
     List<String> fields;
@@ -124,7 +126,7 @@ final class SnapshotListCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         DiskParam.require(spec, disk);
         List<Field> columns = columns();
         Path xml = DiskArgs.descriptorFile(disk);
@@ -161,14 +163,13 @@ final class SnapshotListCommand implements Callable<Integer> {
         return out;
     }
 
-    private List<Entry> entries(Path xml, DiskDescriptor d) throws ImageException {
+    private List<Entry> entries(Path xml, DiskDescriptor d) throws CliException {
         List<DiskDescriptor.Snapshot> shots;
         if (uuid == null) {
             shots = d.snapshots();
         } else {
             if (d.snapshot(uuid) == null) {
-                throw new ImageException("no snapshot " + uuid + " in " + xml + "; run 'jvz ploop snapshot-list "
-                        + xml + "' to see them");
+                throw DiskArgs.noSnapshot(xml, uuid);
             }
             shots = new ArrayList<>();
             // From the snapshot down to the base; the descriptor was validated, so the walk ends.

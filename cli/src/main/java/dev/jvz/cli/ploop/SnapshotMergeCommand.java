@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.image.ImageException;
@@ -31,19 +32,22 @@ import picocli.CommandLine.Spec;
             "Crash-safe: the descriptor stops naming the merged file only after the parent holds all its "
                     + "data durably; until then the merged delta still hides the half-merged parent.",
             "",
+            "No progress line: the engine's merge has no progress hook yet.",
+            "",
             "On a mounted disk, the jvz node that serves it merges a snapshot below the active top (-u UUID) while "
                     + "the disk stays in use; the active top itself merges only when the disk is unmounted."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {
             "  descriptor          the DiskDescriptor.xml changed",
-            "  uuid                the delta merged down; its parent's file now carries this UUID",
+            "  uuid                the delta merged down; its parent's file now carries",
+            "                      this UUID",
             "  parent_uuid         the parent's former UUID, no longer in the descriptor",
             "  merged_file         the merged delta's file (removed)",
             "  into_file           the parent's file, which now holds the merged data",
             "",
             "Examples:",
-            "  jvz ploop snapshot-merge root.hdd/DiskDescriptor.xml          (the top into its parent)",
+            "  jvz ploop snapshot-merge root.hdd/DiskDescriptor.xml    (merge the top down)",
             "  jvz ploop snapshot-merge -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd"
         })
 final class SnapshotMergeCommand implements Callable<Integer> {
@@ -61,7 +65,7 @@ final class SnapshotMergeCommand implements Callable<Integer> {
     Path disk;
 
     @Override
-    public Integer call() throws IOException, ImageException, dev.jvz.node.NodeException {
+    public Integer call() throws IOException, ImageException, dev.jvz.node.NodeException, CliException {
         Merging.run(DiskParam.require(spec, disk), uuid, common, spec.commandLine().getOut());
         return ExitCodes.OK;
     }

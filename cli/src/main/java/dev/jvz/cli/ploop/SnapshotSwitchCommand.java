@@ -1,5 +1,6 @@
 package dev.jvz.cli.ploop;
 
+import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
@@ -41,7 +42,8 @@ import picocli.CommandLine.Spec;
             "  top_file            the new, empty top delta",
             "",
             "Examples:",
-            "  jvz ploop snapshot root.hdd && jvz ploop snapshot-switch -u UUID root.hdd/DiskDescriptor.xml"
+            "  jvz ploop snapshot-list root.hdd/DiskDescriptor.xml",
+            "  jvz ploop snapshot-switch -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd"
         })
 final class SnapshotSwitchCommand implements Callable<Integer> {
     @Spec
@@ -66,10 +68,13 @@ final class SnapshotSwitchCommand implements Callable<Integer> {
     record Result(String descriptor, String uuid, String discardedFile, String topFile) {}
 
     @Override
-    public Integer call() throws IOException, ImageException {
+    public Integer call() throws IOException, ImageException, CliException {
         DiskParam.require(spec, disk);
         Result r;
         try (Disk d = DiskArgs.open(disk)) {
+            if (d.descriptor().snapshot(uuid) == null) {
+                throw DiskArgs.noSnapshot(d.descriptorPath(), uuid);
+            }
             String top = d.descriptor().topGuid();
             String discarded = d.fileOf(top).toString();
             d.switchTo(uuid);

@@ -2,6 +2,7 @@ package dev.jvz.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"init", "info", "check", "import", "export", "snapshot", "snapshot-list",
-        "snapshot-merge", "snapshot-delete", "snapshot-switch", "merge", "grow"})
+        "snapshot-merge", "snapshot-delete", "snapshot-switch", "grow"})
     void everyCommandHelpDocumentsOptionsExitCodesAndExamples(String command) {
         Cli.Result r = Cli.run("ploop", command, "--help");
         assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -49,6 +50,26 @@ class MainTest {
                 .contains("Arguments:", "Options:", "--json", "--stacktrace", "-q, --quiet")
                 .contains("Exit codes:", " 11   the image is corrupted", "JSON output (--json):", "Examples:");
         assertThat(r.out().lines()).as("fits an 80-column terminal").allMatch(l -> l.length() <= 80);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ploop mount", "ploop umount", "ploop list", "ploop serve", "node run", "node start",
+        "node stop", "node status"})
+    void nodeAndMountCommandsHaveFullHelpToo(String command) {
+        List<String> argv = new java.util.ArrayList<>(List.of(command.split(" ")));
+        argv.add("--help");
+        Cli.Result r = Cli.run(argv.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).startsWith("Usage: jvz " + command)
+                .contains("Options:", "--stacktrace", "Exit codes:", " 69   the jvz node is not running", "Examples:");
+        assertThat(r.out().lines()).as("fits an 80-column terminal").allMatch(l -> l.length() <= 80);
+    }
+
+    @Test
+    void mergeIsAnAliasOfSnapshotMerge() {
+        Cli.Result r = Cli.run("ploop", "merge", "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).startsWith("Usage: jvz ploop snapshot-merge").contains("(alias: merge)");
     }
 
     @Test

@@ -20,6 +20,11 @@ import picocli.CommandLine.Spec;
             "This is what 'jvz node start' launches in the background, and what a service manager "
                     + "(systemd) should run. On SIGTERM the node stops serving but keeps its list of "
                     + "mounts, so the next start re-opens them."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  jvz node run",
+            "  jvz node run --node-dir /srv/node2      # a second local node"
         })
 final class NodeRunCommand implements Callable<Integer> {
     @Spec

@@ -13,7 +13,15 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "start",
         description = {"Start the node in the background (nothing happens if it already runs).",
-            "", "Its log is node.log in the node directory."})
+            "", "Its log is node.log in the node directory."},
+        footerHeading = "%nJSON output (--json):%n",
+        footer = {
+            "  as 'jvz node status --json'",
+            "",
+            "Examples:",
+            "  jvz node start",
+            "  JVZ_NODE_DIR=/srv/node2 jvz node start   # a second local node"
+        })
 final class NodeStartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

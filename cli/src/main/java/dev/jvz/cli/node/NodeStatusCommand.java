@@ -23,7 +23,11 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nJSON output (--json):%n",
         footer = {
             "  running, pid, dir, started, kernel_nbd (true when /dev/nbd0 exists),",
-            "  mounts: [{id, descriptor, mount_point, device, attach, socket, read_only}]"
+            "  mounts: [{id, descriptor, mount_point, device, attach, socket, read_only}]",
+            "",
+            "Examples:",
+            "  jvz node status",
+            "  jvz node status --json | jq .pid"
         })
 final class NodeStatusCommand implements Callable<Integer> {
     /** The --json shape (snake_case like every jvz JSON output). */

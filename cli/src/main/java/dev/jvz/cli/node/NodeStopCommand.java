@@ -15,7 +15,9 @@ import picocli.CommandLine.Spec;
         name = "stop",
         description = {"Stop the node.", "",
             "Refused while disks are mounted (exit 17): unmount them first, or use --force, which "
-                    + "unmounts every disk and then stops."})
+                    + "unmounts every disk and then stops."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  jvz node stop", "  jvz node stop --force"})
 final class NodeStopCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -20,7 +20,13 @@ import picocli.CommandLine.Spec;
         description = {"List mounted disks: device, mount point, descriptor.", "",
             "Prints nothing when the node is not running (nothing can be mounted then)."},
         footerHeading = "%nJSON output (--json):%n",
-        footer = {"  a list of {id, descriptor, mount_point, device, attach, socket, read_only}"})
+        footer = {
+            "  a list of {id, descriptor, mount_point, device, attach, socket, read_only}",
+            "",
+            "Examples:",
+            "  jvz ploop list",
+            "  jvz ploop list --json | jq -r '.[].mount_point'"
+        })
 final class ListCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         },
         subcommands = {InitCommand.class, InfoCommand.class, CheckCommand.class, ImportCommand.class,
             ExportCommand.class, SnapshotCommand.class, SnapshotListCommand.class, SnapshotMergeCommand.class,
-            SnapshotDeleteCommand.class, SnapshotSwitchCommand.class, MergeCommand.class, GrowCommand.class,
+            SnapshotDeleteCommand.class, SnapshotSwitchCommand.class, GrowCommand.class,
             MountCommand.class, UmountCommand.class, ListCommand.class, ServeCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {

@@ -15,14 +15,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jvz ploop snapshot-merge [-u UUID] DiskDescriptor.xml}.
+ * {@code jvz ploop snapshot-merge [-u UUID] DiskDescriptor.xml}, also spelt {@code merge}: older ploop
+ * releases' name for it, kept so their scripts run (current ploop only answers "use snapshot-merge").
  *
  * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
  */
 @Command(
         name = "snapshot-merge",
+        aliases = "merge",
         description = {
-            "Merge a delta into its parent.",
+            "Merge a delta into its parent (alias: merge).",
             "",
             "Copy every cluster of the delta UUID (default: the current top) into its parent delta, then "
                     + "drop it: the parent's file takes the merged delta's UUID and the merged file is "
@@ -48,7 +50,8 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  jvz ploop snapshot-merge root.hdd/DiskDescriptor.xml    (merge the top down)",
-            "  jvz ploop snapshot-merge -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd"
+            "  jvz ploop snapshot-merge -u 0e4f1b9c-3a5d-4b2e-9f61-2d7c8a4e5b10 root.hdd",
+            "  jvz ploop merge root.hdd/DiskDescriptor.xml             (older ploop spelling; the same)"
         })
 final class SnapshotMergeCommand implements Callable<Integer> {
     @Spec

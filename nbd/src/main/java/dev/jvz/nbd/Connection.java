@@ -15,14 +15,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 
 /**
  * One client, from greeting to disconnect (proto.md "Protocol phases").
  *
  * <p>The connection's own (virtual) thread runs the handshake, then reads and frames requests. Each
- * request is executed on its own virtual thread, so a client that pipelines requests gets them served
- * concurrently and answered in completion order (the spec allows replies out of order). A byte budget
+ * request is handed to the server's request executor (by default a new virtual thread per request; see
+ * {@link RequestExecution}), so a client that pipelines requests gets them served concurrently and
+ * answered in completion order (the spec allows replies out of order). A byte budget
  * ({@link #inflight}, {@link Nbd#MAX_INFLIGHT_BYTES}) stops reading when too much is queued, which
  * bounds the memory one client can pin. Replies are written whole by {@link ReplyWriter}.
  *
@@ -52,7 +54,8 @@ final class Connection implements Runnable {
     private final ReplyWriter writer;
     private final ByteBuffer in = ByteBuffer.allocateDirect(Nbd.INPUT_BUFFER).flip();
     private final Semaphore inflight = new Semaphore(Nbd.MAX_INFLIGHT_BYTES);
-    private final Thread.Builder.OfVirtual requestThreads;
+    /** Runs requests; null runs each on the connection thread, in order. */
+    private final Executor requests;
 
     // Negotiated during the handshake, read-only afterwards.
     private boolean noZeroes;
@@ -63,7 +66,7 @@ final class Connection implements Runnable {
     /** Zeros for WRITE_ZEROES with NO_HOLE; read-only, shared by all connections. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
-    Connection(int id, ByteChannel channel, Export export, BufferPool pool, Runnable onClose) {
+    Connection(int id, ByteChannel channel, Export export, BufferPool pool, Executor requests, Runnable onClose) {
         if (!(channel instanceof GatheringByteChannel g)) {
             throw new IllegalArgumentException("channel must support gathering writes: " + channel);
         }
@@ -73,7 +76,7 @@ final class Connection implements Runnable {
         this.pool = pool;
         this.onClose = onClose;
         this.writer = new ReplyWriter(g);
-        this.requestThreads = Thread.ofVirtual().name("nbd-" + id + "-request");
+        this.requests = requests;
     }
 
     boolean inTransmission() {
@@ -360,14 +363,19 @@ final class Connection implements Runnable {
         inflight.acquireUninterruptibly(cost);
         int taken = cost;
         try {
-            requestThreads.start(() -> {
+            Runnable task = () -> {
                 try {
                     execute(r, payload, oversized);
                 } finally {
                     pool.give(payload);
                     inflight.release(taken);
                 }
-            });
+            };
+            if (requests == null) {
+                task.run();
+            } else {
+                requests.execute(task);
+            }
         } catch (RuntimeException | Error e) {
             pool.give(payload);
             inflight.release(taken);

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -53,6 +54,8 @@ public final class NbdServer implements AutoCloseable {
 
     private final Export export;
     private final BufferPool pool = new BufferPool();
+    /** Runs framed requests (null: on each connection's thread); see {@link RequestExecution}. */
+    private final ExecutorService requests;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Listener> listeners = new ArrayList<>();
     private final Map<Connection, Thread> connections = new ConcurrentHashMap<>();
@@ -62,8 +65,9 @@ public final class NbdServer implements AutoCloseable {
 
     private record Listener(ServerSocketChannel channel, Path unixPath, Thread acceptor) {}
 
-    private NbdServer(Export export) {
+    private NbdServer(Export export, RequestExecution execution) {
         this.export = export;
+        this.requests = execution.newExecutor();
     }
 
     /** Starts building a server for {@code device}. */
@@ -77,6 +81,7 @@ public final class NbdServer implements AutoCloseable {
         private String exportName = "";
         private String description;
         private boolean readOnly;
+        private RequestExecution execution;
 
         private Builder(BlockDevice device) {
             this.device = Objects.requireNonNull(device, "device");
@@ -103,9 +108,16 @@ public final class NbdServer implements AutoCloseable {
             return this;
         }
 
+        /** Tests pick the execution strategy; otherwise it comes from {@code jvz.nbd.execution}. */
+        Builder execution(RequestExecution execution) {
+            this.execution = execution;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when the name or description is not a valid NBD string */
         public NbdServer build() {
-            return new NbdServer(new Export(device, exportName, description, readOnly));
+            return new NbdServer(new Export(device, exportName, description, readOnly),
+                    execution != null ? execution : RequestExecution.fromProperty());
         }
     }
 
@@ -200,7 +212,7 @@ public final class NbdServer implements AutoCloseable {
                 }
                 int id = connectionIds.incrementAndGet();
                 Connection[] self = new Connection[1];
-                Connection c = new Connection(id, client, export, pool, () -> connections.remove(self[0]));
+                Connection c = new Connection(id, client, export, pool, requests, () -> connections.remove(self[0]));
                 self[0] = c;
                 Thread t = Thread.ofVirtual().name("nbd-conn-" + id).unstarted(c);
                 lock.lock();
@@ -269,6 +281,9 @@ public final class NbdServer implements AutoCloseable {
                 e.getKey().closeChannel();
                 joinQuietly(e.getValue(), CLOSE_GRACE_MILLIS);
             }
+        }
+        if (requests != null) {
+            requests.shutdown(); // every connection has drained its requests before its thread ended
         }
         closedLatch.countDown();
     }

@@ -232,6 +232,10 @@ class NbdToolsIT {
         Files.write(src, data);
         ok("nbdcopy", src.toString(), uri());
         ok("nbdcopy", "--flush", src.toString(), uri());
+        if (Files.isExecutable(Path.of("/usr/bin/qemu-io"))) {
+            // Unmapped clusters (TRIM, WRITE_ZEROES) must leave a consistent BAT too.
+            ok("qemu-io", "-f", "raw", "-c", "discard 0 4M", "-c", "write -z -u 8M 2M", "-c", "flush", uri());
+        }
         server.close();
         image.close();
         image = null;

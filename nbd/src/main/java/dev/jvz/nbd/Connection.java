@@ -38,8 +38,8 @@ import java.util.concurrent.Semaphore;
  * dropped), and other connections never share a lock with this one except the image's own.
  *
  * <p>Thread-safety: handshake state is confined to the connection thread; after the handshake it is
- * only read (published by the thread start of each request). {@link #inflight} and the writer are
- * thread-safe.
+ * only read, published to request threads by the executor hand-off (which orders it before each
+ * task). {@link #inflight} and the writer are thread-safe.
  */
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -77,10 +77,6 @@ final class Connection implements Runnable {
         this.onClose = onClose;
         this.writer = new ReplyWriter(g);
         this.requests = requests;
-    }
-
-    boolean inTransmission() {
-        return transmission;
     }
 
     @Override

@@ -22,8 +22,8 @@ import java.util.concurrent.Semaphore;
  * One client, from greeting to disconnect (proto.md "Protocol phases").
  *
  * <p>The connection's own (virtual) thread runs the handshake, then reads and frames requests. Each
- * request is handed to the server's request executor (by default a new virtual thread per request; see
- * {@link RequestExecution}), so a client that pipelines requests gets them served concurrently and
+ * request is handed to the server's request executor (by default a small pool of platform threads;
+ * see {@link RequestExecution}), so a client that pipelines requests gets them served concurrently and
  * answered in completion order (the spec allows replies out of order). A byte budget
  * ({@link #inflight}, {@link Nbd#MAX_INFLIGHT_BYTES}) stops reading when too much is queued, which
  * bounds the memory one client can pin. Replies are written whole by {@link ReplyWriter}.

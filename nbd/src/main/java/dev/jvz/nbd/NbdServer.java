@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Speaks fixed newstyle negotiation with NBD_OPT_EXPORT_NAME, INFO, GO, LIST, ABORT,
  * STRUCTURED_REPLY, LIST/SET_META_CONTEXT ({@code base:allocation}); in transmission READ (simple or
  * structured with OFFSET_DATA/OFFSET_HOLE, DF), WRITE (FUA), FLUSH, TRIM, WRITE_ZEROES (NO_HOLE),
- * BLOCK_STATUS and DISC, with CAN_MULTI_CONN. One virtual thread per connection, one per request.
+ * BLOCK_STATUS and DISC, with CAN_MULTI_CONN. One virtual thread per connection reads requests; they
+ * run on a small per-server pool of platform threads and are answered out of order.
  *
  * <pre>{@code
  * try (Image img = Image.open(delta, true);

@@ -54,6 +54,7 @@ final class Connection implements Runnable {
     private final ReplyWriter writer;
     private final ByteBuffer in = ByteBuffer.allocateDirect(Nbd.INPUT_BUFFER).flip();
     private final Semaphore inflight = new Semaphore(Nbd.MAX_INFLIGHT_BYTES);
+    private final java.time.Duration handshakeTimeout;
     /** Runs requests; null runs each on the connection thread, in order. */
     private final Executor requests;
 
@@ -66,7 +67,8 @@ final class Connection implements Runnable {
     /** Zeros for WRITE_ZEROES with NO_HOLE; read-only, shared by all connections. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
-    Connection(int id, ByteChannel channel, Export export, BufferPool pool, Executor requests, Runnable onClose) {
+    Connection(int id, ByteChannel channel, Export export, BufferPool pool, Executor requests,
+            java.time.Duration handshakeTimeout, Runnable onClose) {
         if (!(channel instanceof GatheringByteChannel g)) {
             throw new IllegalArgumentException("channel must support gathering writes: " + channel);
         }
@@ -77,13 +79,33 @@ final class Connection implements Runnable {
         this.onClose = onClose;
         this.writer = new ReplyWriter(g);
         this.requests = requests;
+        this.handshakeTimeout = handshakeTimeout;
     }
 
     @Override
     public void run() {
+        // A watchdog ends a handshake that takes too long (Nbd.HANDSHAKE_TIMEOUT); interrupted once done.
+        Thread watchdog = Thread.ofVirtual().name("nbd-" + id + "-handshake-watchdog").start(() -> {
+            try {
+                Thread.sleep(handshakeTimeout);
+                if (!transmission) {
+                    LOG.log(Level.INFO, "nbd connection {0}: no export chosen within {1}, disconnecting", id,
+                            handshakeTimeout);
+                    closeChannel();
+                }
+            } catch (InterruptedException e) {
+                // handshake over (or connection ended): nothing to watch
+            }
+        });
         try {
-            if (handshake()) {
-                transmission = true;
+            boolean go;
+            try {
+                go = handshake();
+                transmission = go;
+            } finally {
+                watchdog.interrupt();
+            }
+            if (go) {
                 transmit();
             }
         } catch (NbdProtocolException e) {

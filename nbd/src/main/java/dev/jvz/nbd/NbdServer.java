@@ -66,8 +66,11 @@ public final class NbdServer implements AutoCloseable {
 
     private record Listener(ServerSocketChannel channel, Path unixPath, Thread acceptor) {}
 
-    private NbdServer(Export export, RequestExecution execution) {
+    private final java.time.Duration handshakeTimeout;
+
+    private NbdServer(Export export, RequestExecution execution, java.time.Duration handshakeTimeout) {
         this.export = export;
+        this.handshakeTimeout = handshakeTimeout;
         this.requests = execution.newExecutor();
     }
 
@@ -83,6 +86,7 @@ public final class NbdServer implements AutoCloseable {
         private String description;
         private boolean readOnly;
         private RequestExecution execution;
+        private java.time.Duration handshakeTimeout = Nbd.HANDSHAKE_TIMEOUT;
 
         private Builder(BlockDevice device) {
             this.device = Objects.requireNonNull(device, "device");
@@ -115,10 +119,16 @@ public final class NbdServer implements AutoCloseable {
             return this;
         }
 
+        /** Tests shorten the handshake deadline. */
+        Builder handshakeTimeout(java.time.Duration timeout) {
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when the name or description is not a valid NBD string */
         public NbdServer build() {
             return new NbdServer(new Export(device, exportName, description, readOnly),
-                    execution != null ? execution : RequestExecution.fromProperty());
+                    execution != null ? execution : RequestExecution.fromProperty(), handshakeTimeout);
         }
     }
 
@@ -213,7 +223,8 @@ public final class NbdServer implements AutoCloseable {
                 }
                 int id = connectionIds.incrementAndGet();
                 Connection[] self = new Connection[1];
-                Connection c = new Connection(id, client, export, pool, requests, () -> connections.remove(self[0]));
+                Connection c = new Connection(id, client, export, pool, requests, handshakeTimeout,
+                        () -> connections.remove(self[0]));
                 self[0] = c;
                 Thread t = Thread.ofVirtual().name("nbd-conn-" + id).unstarted(c);
                 lock.lock();

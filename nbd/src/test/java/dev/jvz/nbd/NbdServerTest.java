@@ -379,6 +379,23 @@ class NbdServerTest {
     }
 
     @Test
+    void silentClientsAreDisconnectedAfterTheHandshakeTimeout() throws Exception {
+        Path delta = dir.resolve("root.hdd");
+        Image.create(delta, new CreateOptions(SIZE, 64, 2));
+        image = Image.open(delta, true);
+        server = NbdServer.builder(image).handshakeTimeout(java.time.Duration.ofMillis(300)).build();
+        socket = server.listenUnix(dir.resolve("nbd.sock"));
+        try (TestClient silent = client(); TestClient quick = client().connectSimple("")) {
+            silent.readN(18);
+            long t0 = System.nanoTime();
+            assertThat(silent.closedByServer()).isTrue();
+            assertThat(System.nanoTime() - t0).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(100));
+            Thread.sleep(500); // past the deadline: a client in transmission is not affected
+            assertThat(quick.read(0, 512).error()).isZero();
+        }
+    }
+
+    @Test
     void builderValidatesNames() throws Exception {
         start();
         assertThatThrownBy(() -> NbdServer.builder(image).exportName("a\0b").build())

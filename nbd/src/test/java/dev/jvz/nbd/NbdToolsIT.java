@@ -192,7 +192,7 @@ class NbdToolsIT {
         }
         Result r = ok("fio", "--name=verify", "--ioengine=nbd", "--uri=" + uri(), "--rw=randwrite", "--bs=4k",
                 "--size=32m", "--iodepth=16", "--verify=crc32c", "--do_verify=1", "--verify_fatal=1",
-                "--randrepeat=1");
+                "--randrepeat=1", "--verify_state_save=0");
         assertThat(r.output()).contains("err= 0").doesNotContain("verify: bad");
     }
 
@@ -202,7 +202,7 @@ class NbdToolsIT {
         // Four connections (CAN_MULTI_CONN), each verifying its own 8 MiB region, with periodic flushes.
         Result r = ok("fio", "--name=multi", "--ioengine=nbd", "--uri=" + uri(), "--rw=randwrite", "--bs=4k",
                 "--size=8m", "--offset_increment=8m", "--numjobs=4", "--iodepth=8", "--fsync=64",
-                "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--group_reporting");
+                "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--verify_state_save=0", "--group_reporting");
         assertThat(r.output()).contains("err= 0").doesNotContain("verify: bad");
     }
 

@@ -12,6 +12,8 @@ import java.util.List;
 interface DirtySource {
     long fileSize();
 
+    long trackEnd();
+
     void setTrackEnd(long pos);
 
     List<Extent> drain(long maxBytes) throws WriteTrackerException;
@@ -32,6 +34,11 @@ interface DirtySource {
             @Override
             public long fileSize() {
                 return t.fileSize();
+            }
+
+            @Override
+            public long trackEnd() {
+                return t.trackEnd();
             }
 
             @Override

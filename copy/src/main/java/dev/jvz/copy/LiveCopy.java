@@ -353,6 +353,17 @@ public final class LiveCopy {
             throws LiveCopyException {
         boolean[] first = {true};
         return timedPass(pipe, tracker, number, phase, src, b -> {
+            // The file grew past what was sent (new clusters): send that tail linearly, moving the
+            // track end before each read as in pass 1. Left to the tracker, a tail longer than a block
+            // comes one block per pass: after reporting a piece of it, its cursor goes back to 0.
+            long trackEnd = tracker.trackEnd();
+            long fileEnd = tracker.fileSize();
+            if (trackEnd < fileEnd) {
+                int n = (int) Math.min(b.free(), fileEnd - trackEnd);
+                tracker.setTrackEnd(trackEnd + n);
+                b.read(src, trackEnd, n, true);
+                return true;
+            }
             List<Extent> batch;
             if (pending != null) {
                 batch = pending;

@@ -38,6 +38,11 @@ final class ScriptedDirty implements DirtySource {
     }
 
     @Override
+    public synchronized long trackEnd() {
+        return trackEnd;
+    }
+
+    @Override
     public synchronized void setTrackEnd(long pos) {
         trackEnd = pos;
     }

@@ -86,7 +86,6 @@ class LiveCopyWritersTest {
     void copyOfAnImageBeingWrittenEqualsTheSourceAtTheFreeze(long seed, int granule) throws Exception {
         Path copy = dir.resolve("copy.hdd");
         CopyReport r = copyLive(dir, copy, seed, granule, null);
-        assertThat(r.stopReason()).isIn(CopyReport.StopReason.values());
         try (Image c = Image.open(copy, false)) {
             assertThat(c.topHeader().isInUse()).isFalse();
         }

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * What a {@link LiveCopy} did: every pass, the frozen window split into its parts, and totals. Plain
  * records of numbers (and enum names), so Jackson can write it as JSON as is. Times are nanoseconds,
- * bandwidths bytes per second.
+ * bandwidths bytes per second. Immutable.
  *
  * @param fileSize bytes of the image file at the end (the copy's size)
  * @param passes every pass in order: live ones, the pre-freeze one, then the frozen ones

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The part of {@link WriteTracker} a live copy uses, so the pass policy can be tested with a scripted
- * feed. Same contract as the tracker's methods of the same names.
+ * feed. Same contract as the tracker's methods of the same names, including thread-safety:
+ * implementations must allow the reader thread to drain while the copy's thread reads the figures.
  */
 interface DirtySource {
     long fileSize();

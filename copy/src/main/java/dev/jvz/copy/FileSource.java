@@ -10,6 +10,9 @@ import java.nio.file.StandardOpenOption;
  * Reads the image file being copied. The real one is a read-only {@link FileChannel} of its own
  * (never the delta's channel: the copy must not be able to change the source, and an interrupt that
  * closed a shared channel would break the image). Tests plug in slow or in-memory sources.
+ *
+ * <p>Thread-safety: positional reads from one reader thread at a time (one per pass), then the header
+ * read on the copy's thread after that reader ended.
  */
 interface FileSource extends AutoCloseable {
     /** Reads at {@code pos} into {@code dst}; returns bytes read, -1 at end of file. */

@@ -92,7 +92,11 @@ public final class LiveCopy {
     private final Listener listener;
     private final int blockBytes;
 
-    /** Read by the reader thread of one pass, then (after it ended) by the next: extents a wrapping drain returned. */
+    /**
+     * Extents a drain returned that already belong to the next pass (it wrapped to a lower offset): set
+     * by one pass's reader thread, read by this thread after joining it and by the next pass's reader
+     * (started after): thread start and join order every access, no lock needed.
+     */
     private List<Extent> pending;
 
     private LiveCopy(Builder b) {
@@ -397,6 +401,9 @@ public final class LiveCopy {
             Throwable c = e.getCause();
             throw new LiveCopyException(name + ": pass " + number + " could not read the source (" + c.getMessage()
                     + "); the copy is incomplete" + thawNote(phase) + "; fix the cause and run the copy again", c);
+        } catch (java.io.InterruptedIOException e) {
+            throw new LiveCopyException(name + ": pass " + number + " was interrupted; the copy is incomplete"
+                    + thawNote(phase), e);
         } catch (IOException | RuntimeException e) {
             throw new LiveCopyException(name + ": pass " + number + " could not send to the destination ("
                     + e.getMessage() + "); the copy is incomplete" + thawNote(phase)

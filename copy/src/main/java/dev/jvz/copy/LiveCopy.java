@@ -356,12 +356,15 @@ public final class LiveCopy {
     private Pass dirtyPass(PassPipeline pipe, DirtySource tracker, FileSource src, int number, Phase phase)
             throws LiveCopyException {
         boolean[] first = {true};
+        // Growth after this point waits for the next pass, so writers that allocate faster than we
+        // send cannot keep one pass going forever.
+        long tailLimit = tracker.fileSize();
         return timedPass(pipe, tracker, number, phase, src, b -> {
             // The file grew past what was sent (new clusters): send that tail linearly, moving the
             // track end before each read as in pass 1. Left to the tracker, a tail longer than a block
             // comes one block per pass: after reporting a piece of it, its cursor goes back to 0.
             long trackEnd = tracker.trackEnd();
-            long fileEnd = tracker.fileSize();
+            long fileEnd = Math.min(tracker.fileSize(), tailLimit);
             if (trackEnd < fileEnd) {
                 int n = (int) Math.min(b.free(), fileEnd - trackEnd);
                 tracker.setTrackEnd(trackEnd + n);

@@ -150,4 +150,24 @@ class LiveCopyPolicyTest {
                 + r.frozen().syncNanos() + r.frozen().thawNanos());
         assertThat(r.frozen().finalPassNanos()).as("the header sector at 10 ns/byte").isEqualTo(512 * NANOS_PER_BYTE);
     }
+
+    @Test
+    void aDirtyPassSendsTheTailOnlyAsFarAsTheFileReachedWhenThePassStarted() throws Exception {
+        // A writer allocates 128 KiB of new clusters for every 64 KiB block sent: faster than we send.
+        ScriptedDirty feed = new ScriptedDirty(FILE, k -> List.of());
+        feed.growPerSetTrackEnd = 128 << 10;
+        feed.maxFile = 8 * FILE;
+        sink.onWrite = n -> now.addAndGet(n * NANOS_PER_BYTE);
+        freeze.onFreeze = () -> feed.frozen = true;
+        CopyReport r = LiveCopy.builder("growing", sink, () -> feed, () -> new MemorySource(8 * FILE))
+                .blockBytes(BLOCK).clock(now::get).freezeStep(freeze).build().run();
+        // Pass 1: 1 MiB in 16 blocks, meanwhile the file grew by 2 MiB: pass 2 sends exactly that tail.
+        assertThat(r.passes().get(0).bytes()).isEqualTo(FILE);
+        assertThat(r.passes().get(1).bytes()).isEqualTo(2L * FILE);
+        // Pass 3 sends the 4 MiB grown during pass 2, pass 4 the last 1 MiB up to the 8 MiB cap; then
+        // the file stops growing and nothing is dirty.
+        assertThat(r.passes()).extracting(Pass::bytes).startsWith((long) FILE, 2L * FILE, 4L * FILE, (long) FILE);
+        assertThat(r.stopReason()).isEqualTo(StopReason.CONVERGED);
+        assertThat(r.fileSize()).isEqualTo(8L * FILE).isEqualTo(r.bytesSent());
+    }
 }

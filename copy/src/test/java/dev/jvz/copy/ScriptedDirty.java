@@ -16,7 +16,10 @@ import java.util.function.IntFunction;
  * <p>Thread-safety: synchronized; the reader thread drains while the copy thread asks for figures.
  */
 final class ScriptedDirty implements DirtySource {
-    private final long fileSize;
+    private long fileSize;
+    /** Bytes the file grows by at every setTrackEnd while not frozen (a writer allocating new clusters), up to maxFile. */
+    long growPerSetTrackEnd;
+    long maxFile;
     private final IntFunction<List<Extent>> script;
     private final List<Extent> current = new ArrayList<>();
     private int passIndex;
@@ -45,6 +48,9 @@ final class ScriptedDirty implements DirtySource {
     @Override
     public synchronized void setTrackEnd(long pos) {
         trackEnd = pos;
+        if (!frozen && growPerSetTrackEnd > 0) {
+            fileSize = Math.min(maxFile, fileSize + growPerSetTrackEnd);
+        }
     }
 
     private static long bytes(List<Extent> l) {

@@ -50,15 +50,43 @@ public final class LegacyStreamSink implements CopySink {
         }
         rememberHead(pos, data);
         long p = pos;
-        while (data.hasRemaining()) {
-            int n = Math.min(data.remaining(), LegacyFormat.MAX_SEND_FRAME);
-            if (n == LegacyFormat.SYNC_SIZE) {
-                n = LegacyFormat.SYNC_SIZE / 2; // a 4-byte frame means "sync": send 2 + 2
+        try {
+            while (data.hasRemaining()) {
+                int n = Math.min(data.remaining(), LegacyFormat.MAX_SEND_FRAME);
+                if (n == LegacyFormat.SYNC_SIZE) {
+                    n = LegacyFormat.SYNC_SIZE / 2; // a 4-byte frame means "sync": send 2 + 2
+                }
+                out.write(new LegacyFrameHeader(n, p).encode());
+                writePayload(data, n);
+                p += n;
             }
-            out.write(new LegacyFrameHeader(n, p).encode());
-            writePayload(data, n);
-            p += n;
+        } catch (IOException e) {
+            throw explainBrokenStream(e);
         }
+    }
+
+    /**
+     * The data stream broke (EPIPE, reset): the receiver stopped reading, normally because it
+     * failed. Our receiver then answers FAILURE on the feedback channel before closing; read it so
+     * the error says the receiver failed rather than just "Broken pipe". Blocks only until the
+     * receiver closes its feedback end, which a dying receiver does.
+     */
+    private IOException explainBrokenStream(IOException e) {
+        if (feedback == null) {
+            return e;
+        }
+        try {
+            byte[] answer = feedback.readNBytes(LegacyFormat.STATUS_LEN);
+            if (Arrays.equals(answer, LegacyFormat.FAILURE)) {
+                RemoteFailureException r = new RemoteFailureException("the receiver reported FAILURE and"
+                        + " stopped reading (a write or fdatasync failed there, e.g. its disk is full); see its log");
+                r.initCause(e);
+                return r;
+            }
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        return e;
     }
 
     @Override
@@ -67,9 +95,13 @@ public final class LegacyStreamSink implements CopySink {
         if (feedback == null) {
             throw new IOException("cannot sync: this legacy stream has no feedback channel");
         }
-        out.write(new LegacyFrameHeader(LegacyFormat.SYNC_SIZE, 0).encode());
-        out.write(head);
-        out.flush();
+        try {
+            out.write(new LegacyFrameHeader(LegacyFormat.SYNC_SIZE, 0).encode());
+            out.write(head);
+            out.flush();
+        } catch (IOException e) {
+            throw explainBrokenStream(e);
+        }
         byte[] answer = feedback.readNBytes(LegacyFormat.STATUS_LEN);
         if (Arrays.equals(answer, LegacyFormat.SUCCESS)) {
             return;

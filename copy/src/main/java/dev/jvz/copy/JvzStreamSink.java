@@ -147,12 +147,36 @@ public final class JvzStreamSink implements CopySink {
             throw new IllegalArgumentException("pos < 0: " + pos);
         }
         long p = pos;
-        while (data.hasRemaining()) {
-            int n = Math.min(data.remaining(), JvzFormat.MAX_BLOCK);
-            data.get(block, 0, n);
-            sendBlock(p, n);
-            p += n;
+        try {
+            while (data.hasRemaining()) {
+                int n = Math.min(data.remaining(), JvzFormat.MAX_BLOCK);
+                data.get(block, 0, n);
+                sendBlock(p, n);
+                p += n;
+            }
+        } catch (IOException e) {
+            throw explainBrokenStream(e);
         }
+    }
+
+    /**
+     * The data stream broke: the receiver stopped reading, normally because it failed, and it
+     * sent an ERROR frame before closing. Read it so the error names the receiver's reason (e.g.
+     * the CRC32C mismatch and its offset) instead of "Broken pipe". Blocks only until the receiver
+     * closes its feedback end, which a dying receiver does.
+     */
+    private IOException explainBrokenStream(IOException e) {
+        try {
+            JvzFrameHeader h = JvzFrameHeader.read(feedback, new byte[0]);
+            if (h.type() == JvzFormat.ERROR) {
+                RemoteFailureException r = new RemoteFailureException("the receiver failed: " + readError(feedback, h));
+                r.initCause(e);
+                return r;
+            }
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        return e;
     }
 
     private void sendBlock(long pos, int n) throws IOException {
@@ -180,8 +204,12 @@ public final class JvzStreamSink implements CopySink {
     public void sync() throws IOException {
         ensureOpen();
         long seq = ++syncSeq;
-        JvzFrameHeader.of(JvzFormat.SYNC, seq).write(out);
-        out.flush();
+        try {
+            JvzFrameHeader.of(JvzFormat.SYNC, seq).write(out);
+            out.flush();
+        } catch (IOException e) {
+            throw explainBrokenStream(e);
+        }
         JvzFrameHeader h = readReply();
         if (h.type() != JvzFormat.SYNC_ACK || h.pos() != seq || h.wireLength() != 0) {
             throw new CopyProtocolException("expected SYNC_ACK " + seq + ", got type 0x"
@@ -203,14 +231,18 @@ public final class JvzStreamSink implements CopySink {
      */
     public void finish(FinalImage expected) throws IOException {
         ensureOpen();
-        if (expected == null) {
-            JvzFrameHeader.of(JvzFormat.END, 0).write(out);
-        } else {
-            new JvzFrameHeader(JvzFormat.END, JvzFormat.FLAG_DIGEST, JvzFormat.DIGEST_LEN, JvzFormat.DIGEST_LEN,
-                    expected.length(), 0).write(out);
-            out.write(expected.sha256());
+        try {
+            if (expected == null) {
+                JvzFrameHeader.of(JvzFormat.END, 0).write(out);
+            } else {
+                new JvzFrameHeader(JvzFormat.END, JvzFormat.FLAG_DIGEST, JvzFormat.DIGEST_LEN, JvzFormat.DIGEST_LEN,
+                        expected.length(), 0).write(out);
+                out.write(expected.sha256());
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw explainBrokenStream(e);
         }
-        out.flush();
         JvzFrameHeader h = readReply();
         if (h.type() != JvzFormat.DONE || h.wireLength() != JvzFormat.DIGEST_LEN) {
             throw new CopyProtocolException("expected DONE with a digest, got type 0x" + Integer.toHexString(h.type()));

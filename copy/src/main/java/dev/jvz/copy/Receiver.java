@@ -94,6 +94,9 @@ public final class Receiver {
                 legacy = false;
                 r = new JvzSession(in, feedback, file, options, existed, probe).run();
             } else {
+                if (existed) {
+                    file.truncate(0); // resume is a jvz feature; a legacy sender resends everything anyway
+                }
                 r = receiveLegacy(in, feedback, file, probe);
             }
             file.close();
@@ -329,6 +332,11 @@ public final class Receiver {
                             + "; the copy is not valid, run it again", -1);
                 }
             } else {
+                if (existed) {
+                    throw new CopyProtocolException("the END frame carries no final length and digest, but this"
+                            + " copy went into an existing (kept) file that may hold stale bytes; the copy is not"
+                            + " valid: send a final image digest when resuming");
+                }
                 expectEmpty(h);
                 file.force();
                 mine = Digests.sha256(file, 0, length);

@@ -72,7 +72,12 @@ public final class JvzStreamSink implements CopySink {
             throw new HelloRejectedException("the receiver closed the stream on the jvz hello (legacy receiver?)", e);
         }
         // A legacy receiver answers FAILURE\n or just closes; check the first 8 bytes before parsing.
-        byte[] first = feedback.readNBytes(LegacyFormat.STATUS_LEN);
+        byte[] first;
+        try {
+            first = feedback.readNBytes(LegacyFormat.STATUS_LEN);
+        } catch (IOException e) { // e.g. a reset: the receiver dropped the connection on our hello
+            throw new HelloRejectedException("the receiver broke the connection on the jvz hello (legacy receiver?)", e);
+        }
         if (first.length < LegacyFormat.STATUS_LEN) {
             throw new HelloRejectedException("the receiver closed the feedback channel instead of acknowledging"
                     + " the jvz hello: it is a legacy ploop receiver (or it failed)");

@@ -212,6 +212,23 @@ class JvzProtocolTest {
     }
 
     @Test
+    void diskFullOnTheReceiverReachesTheSenderWithTheReason() throws Exception {
+        Path target = dir.resolve("copy");
+        Link link = new Link();
+        CompletableFuture<Receiver.Result> f = link.receive(
+                new Receiver(LegacyReceiverTest.FailingTarget.opener(1 << 20, false)), target,
+                Receiver.Options.defaults());
+        JvzStreamSink sink = JvzStreamSink.open(link.senderOut, link.senderFeedback, JvzOptions.defaults());
+        assertThatThrownBy(() -> {
+            sink.write(0, ByteBuffer.wrap(randomImage(19, 3 << 20)));
+            sink.sync();
+        }).isInstanceOf(RemoteFailureException.class).hasMessageContaining("No space left on device");
+        sink.close();
+        assertThat(Link.failure(f)).hasMessageContaining("No space left on device");
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
     void resumedCopyWithoutAFinalDigestIsRefused() throws Exception {
         Path target = dir.resolve("copy");
         Files.write(target, new byte[100_000]);

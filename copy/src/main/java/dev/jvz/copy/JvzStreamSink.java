@@ -155,8 +155,13 @@ public final class JvzStreamSink implements CopySink {
         try {
             while (data.hasRemaining()) {
                 int n = Math.min(data.remaining(), JvzFormat.MAX_BLOCK);
-                data.get(block, 0, n);
-                sendBlock(p, n);
+                if (data.hasArray()) { // no copy for heap buffers
+                    sendBlock(data.array(), data.arrayOffset() + data.position(), n, p);
+                    data.position(data.position() + n);
+                } else {
+                    data.get(block, 0, n);
+                    sendBlock(block, 0, n, p);
+                }
                 p += n;
             }
         } catch (IOException e) {
@@ -184,17 +189,17 @@ public final class JvzStreamSink implements CopySink {
         return e;
     }
 
-    private void sendBlock(long pos, int n) throws IOException {
+    private void sendBlock(byte[] buf, int off, int n, long pos) throws IOException {
         int flags = 0;
         int crcValue = 0;
         if (checksums()) {
             crc.reset();
-            crc.update(block, 0, n);
+            crc.update(buf, off, n);
             crcValue = (int) crc.getValue();
             flags |= JvzFormat.FLAG_CRC;
         }
         if (compressing()) {
-            long c = Zstd.compressByteArray(packed, 0, packed.length, block, 0, n, options.zstdLevel());
+            long c = Zstd.compressByteArray(packed, 0, packed.length, buf, off, n, options.zstdLevel());
             if (!Zstd.isError(c) && c < n) {
                 new JvzFrameHeader(JvzFormat.DATA, flags | JvzFormat.FLAG_ZSTD, (int) c, n, pos, crcValue).write(out);
                 out.write(packed, 0, (int) c);
@@ -202,7 +207,7 @@ public final class JvzStreamSink implements CopySink {
             }
         }
         new JvzFrameHeader(JvzFormat.DATA, flags, n, n, pos, crcValue).write(out);
-        out.write(block, 0, n);
+        out.write(buf, off, n);
     }
 
     @Override

@@ -41,7 +41,7 @@ record JvzFrameHeader(int type, int flags, int wireLength, int rawLength, long p
         byte[] raw = new byte[JvzFormat.HEADER_SIZE];
         int have = prefix.length;
         System.arraycopy(prefix, 0, raw, 0, have);
-        int n = in.readNBytes(raw, have, raw.length - have);
+        int n = StreamIo.readFully(in, raw, have, raw.length - have);
         if (have + n == 0) {
             throw new EOFException("stream ended before a frame header");
         }

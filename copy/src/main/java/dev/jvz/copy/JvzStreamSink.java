@@ -74,7 +74,7 @@ public final class JvzStreamSink implements CopySink {
         // A legacy receiver answers FAILURE\n or just closes; check the first 8 bytes before parsing.
         byte[] first;
         try {
-            first = feedback.readNBytes(LegacyFormat.STATUS_LEN);
+            first = StreamIo.readUpTo(feedback, LegacyFormat.STATUS_LEN);
         } catch (IOException e) { // e.g. a reset: the receiver dropped the connection on our hello
             throw new HelloRejectedException("the receiver broke the connection on the jvz hello (legacy receiver?)", e);
         }
@@ -294,7 +294,7 @@ public final class JvzStreamSink implements CopySink {
     }
 
     private static byte[] readExactly(InputStream in, int n) throws IOException {
-        byte[] b = in.readNBytes(n);
+        byte[] b = StreamIo.readUpTo(in, n);
         if (b.length < n) {
             throw new CopyProtocolException("the feedback channel ended inside a reply (" + b.length + " of " + n
                     + " bytes): the receiver died");

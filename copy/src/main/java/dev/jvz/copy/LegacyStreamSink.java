@@ -76,7 +76,7 @@ public final class LegacyStreamSink implements CopySink {
             return e;
         }
         try {
-            byte[] answer = feedback.readNBytes(LegacyFormat.STATUS_LEN);
+            byte[] answer = StreamIo.readUpTo(feedback, LegacyFormat.STATUS_LEN);
             if (Arrays.equals(answer, LegacyFormat.FAILURE)) {
                 RemoteFailureException r = new RemoteFailureException("the receiver reported FAILURE and"
                         + " stopped reading (a write or fdatasync failed there, e.g. its disk is full); see its log");
@@ -102,7 +102,7 @@ public final class LegacyStreamSink implements CopySink {
         } catch (IOException e) {
             throw explainBrokenStream(e);
         }
-        byte[] answer = feedback.readNBytes(LegacyFormat.STATUS_LEN);
+        byte[] answer = StreamIo.readUpTo(feedback, LegacyFormat.STATUS_LEN);
         if (Arrays.equals(answer, LegacyFormat.SUCCESS)) {
             return;
         }

@@ -83,7 +83,7 @@ public final class Receiver {
         TargetFile file = opener.open(target, openOpts);
         boolean legacy = true;
         try {
-            byte[] probe = in.readNBytes(4);
+            byte[] probe = StreamIo.readUpTo(in, 4);
             if (probe.length < 4) {
                 throw new CopyProtocolException("stream ended after " + probe.length
                         + " bytes, before the first frame header: the sender stopped or never started");
@@ -362,7 +362,7 @@ public final class Receiver {
         }
 
         private void readFully(byte[] b, int n) throws IOException {
-            int got = in.readNBytes(b, 0, n);
+            int got = StreamIo.readFully(in, b, 0, n);
             if (got < n) {
                 throw new CopyProtocolException("stream ended inside a frame payload (" + got + " of " + n
                         + " bytes): the sender stopped or the connection broke");

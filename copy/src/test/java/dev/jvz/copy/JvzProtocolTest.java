@@ -229,6 +229,76 @@ class JvzProtocolTest {
     }
 
     @Test
+    void keptPartialCopyFromAKilledSenderIsResumedEndToEnd() throws Exception {
+        int range = 64 * 1024;
+        byte[] image = randomImage(20, 3 * 1024 * 1024 + 5);
+        Path src = dir.resolve("src");
+        Files.write(src, image);
+        Path target = dir.resolve("copy");
+        Receiver.Options opts = Receiver.Options.defaults().withKeep(true).withResume(true);
+        JvzOptions jopts = JvzOptions.defaults().withResume(true, range);
+
+        // attempt 1: the sender dies after 1.5 MiB and a sync
+        Link first = new Link();
+        CompletableFuture<Receiver.Result> f1 = first.receive(new Receiver(), target, opts);
+        try (JvzStreamSink sink = JvzStreamSink.open(first.senderOut, first.senderFeedback, jopts)) {
+            sink.write(0, ByteBuffer.wrap(image, 0, 3 << 19));
+            sink.sync();
+        }
+        assertThat(Link.failure(f1)).isInstanceOf(CopyProtocolException.class);
+        assertThat(Files.size(target)).isEqualTo(3 << 19);
+
+        // attempt 2: resume
+        Link second = new Link();
+        CompletableFuture<Receiver.Result> f2 = second.receive(new Receiver(), target, opts);
+        long sent = 0;
+        try (FileChannel source = FileChannel.open(src);
+             JvzStreamSink sink = JvzStreamSink.open(second.senderOut, second.senderFeedback,
+                     jopts.withFinalImage(() -> FinalImage.of(source, image.length, 0, null)))) {
+            BitSet same = sink.resume().matchingRanges(source);
+            assertThat(same.cardinality()).isEqualTo((3 << 19) / range);
+            for (long pos = 0; pos < image.length; pos += range) {
+                if (!same.get((int) (pos / range))) {
+                    int n = (int) Math.min(range, image.length - pos);
+                    sink.write(pos, ByteBuffer.wrap(image, (int) pos, n));
+                    sent += n;
+                }
+            }
+            sink.finish();
+        }
+        Receiver.Result r = Link.await(f2);
+        assertThat(r.bytesWritten()).isEqualTo(sent).isEqualTo(image.length - (3L << 19));
+        assertThat(Files.readAllBytes(target)).isEqualTo(image);
+    }
+
+    @Test
+    void connectorOverTcpSpeaksJvzToAJvzReceiver() throws Exception {
+        byte[] image = randomImage(21, 1 << 20);
+        Path target = dir.resolve("copy");
+        AtomicInteger connects = new AtomicInteger();
+        try (var ss = Transports.listen("127.0.0.1:0")) {
+            CompletableFuture<Receiver.Result> f = CompletableFuture.supplyAsync(() -> {
+                try (var d = Transports.accept(ss, Duration.ofSeconds(10))) {
+                    return new Receiver().receive(d.in(), d.out(), target, Receiver.Options.defaults());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try (CopySink sink = CopySinks.open(() -> {
+                connects.incrementAndGet();
+                return Transports.connect("127.0.0.1:" + ss.getLocalPort(), Duration.ofSeconds(5));
+            }, JvzOptions.defaults().withFinalImage(() -> digestOf(image)))) {
+                assertThat(sink).isInstanceOf(JvzStreamSink.class);
+                sink.write(0, ByteBuffer.wrap(image));
+                sink.finish();
+            }
+            assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS).protocol()).isEqualTo("jvz");
+        }
+        assertThat(connects.get()).isEqualTo(1);
+        assertThat(Files.readAllBytes(target)).isEqualTo(image);
+    }
+
+    @Test
     void resumedCopyWithoutAFinalDigestIsRefused() throws Exception {
         Path target = dir.resolve("copy");
         Files.write(target, new byte[100_000]);

@@ -84,6 +84,21 @@ class LegacyReceiverTest {
     }
 
     @Test
+    void bwlimitPacesTheLegacyStream() throws Exception {
+        Link link = new Link();
+        CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), dir.resolve("copy"),
+                Receiver.Options.defaults());
+        long t0 = System.nanoTime();
+        try (LegacyStreamSink sink = new LegacyStreamSink(link.senderOut, link.senderFeedback, 4L << 20)) {
+            sink.write(0, ByteBuffer.wrap(randomImage(5, 1 << 20)));
+            sink.finish();
+        }
+        Link.await(f);
+        // 1 MiB at 4 MiB/s = 250 ms minus one burst (100 ms): a loose lower bound only
+        assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(100);
+    }
+
+    @Test
     void senderKilledMidFrameRemovesThePartialFile() throws Exception {
         Path target = dir.resolve("copy");
         byte[] cut = Arrays.copyOf(LegacyStreamTest.GOLDEN, 40); // inside the second frame's payload

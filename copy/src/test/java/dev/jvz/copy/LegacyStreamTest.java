@@ -162,6 +162,15 @@ class LegacyStreamTest {
     }
 
     @Test
+    void anyFourByteFrameIsASyncWhateverItsPositionAsInPloop() throws IOException {
+        Recorder r = new Recorder();
+        new LegacyDecoder(r).feed(ByteBuffer.wrap(concat(
+                bytes(0x3d, 0xac, 0xc0, 0x4c, 4, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0), bytes(9, 9, 9, 9),
+                bytes(0x3d, 0xac, 0xc0, 0x4c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))));
+        assertThat(r.summary()).isEqualTo("[sync@0, end@0]");
+    }
+
+    @Test
     void truncatedStreamFailsAtEveryCutPoint() throws IOException {
         for (int cut = 0; cut < GOLDEN.length - 1; cut++) {
             LegacyDecoder d = new LegacyDecoder(new Recorder());

@@ -1,6 +1,9 @@
 package dev.jvz.copy;
 
 import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 
 /**
  * Opens a stream sink with protocol negotiation: jvz first; if the receiver does not acknowledge the
@@ -16,10 +19,41 @@ public final class CopySinks {
         Transports.Duplex connect() throws IOException;
     }
 
+    /**
+     * How long a socket transport may take to answer the hello: a receiver on the far side of a
+     * WAN plus its resume digests of a kept file (read at disk speed) fit well inside 2 minutes.
+     */
+    public static final Duration DEFAULT_HELLO_TIMEOUT = Duration.ofMinutes(2);
+
     public static CopySink open(Connector connector, JvzOptions options) throws IOException {
+        return open(connector, options, DEFAULT_HELLO_TIMEOUT);
+    }
+
+    /**
+     * As {@link #open(Connector, JvzOptions)}; when the transport is a socket, no answer to the
+     * hello within {@code helloTimeout} fails with {@link SocketTimeoutException} (no fallback: a
+     * hung receiver is not a legacy one). Other transports have no timeout.
+     */
+    public static CopySink open(Connector connector, JvzOptions options, Duration helloTimeout) throws IOException {
         Transports.Duplex d = connector.connect();
         try {
-            return JvzStreamSink.open(d.out(), d.in(), options);
+            Socket socket = d.resource() instanceof Socket s ? s : null;
+            if (socket != null) {
+                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, helloTimeout.toMillis())));
+            }
+            JvzStreamSink sink;
+            try {
+                sink = JvzStreamSink.open(d.out(), d.in(), options);
+            } catch (SocketTimeoutException e) {
+                SocketTimeoutException t = new SocketTimeoutException("the receiver did not answer the jvz hello"
+                        + " within " + helloTimeout + "; is it running and reading?");
+                t.initCause(e);
+                throw t;
+            }
+            if (socket != null) {
+                socket.setSoTimeout(0); // a sync may wait on a slow fdatasync for long
+            }
+            return sink;
         } catch (HelloRejectedException e) {
             closeQuietly(d, e);
         } catch (IOException | RuntimeException e) {

@@ -75,6 +75,8 @@ public final class JvzStreamSink implements CopySink {
         byte[] first;
         try {
             first = StreamIo.readUpTo(feedback, LegacyFormat.STATUS_LEN);
+        } catch (java.net.SocketTimeoutException e) {
+            throw e; // a receiver that hangs is a failure, not a legacy receiver
         } catch (IOException e) { // e.g. a reset: the receiver dropped the connection on our hello
             throw new HelloRejectedException("the receiver broke the connection on the jvz hello (legacy receiver?)", e);
         }

@@ -299,6 +299,22 @@ class JvzProtocolTest {
     }
 
     @Test
+    void silentReceiverTimesOutTheHelloWithoutFallingBack() throws Exception {
+        AtomicInteger connects = new AtomicInteger();
+        try (var ss = Transports.listen("127.0.0.1:0")) {
+            CopySinks.Connector connector = () -> {
+                connects.incrementAndGet();
+                return Transports.connect("127.0.0.1:" + ss.getLocalPort(), Duration.ofSeconds(5));
+            };
+            // the backlog accepts the connection; nobody ever reads or answers
+            assertThatThrownBy(() -> CopySinks.open(connector, JvzOptions.defaults(), Duration.ofMillis(200)))
+                    .isInstanceOf(java.net.SocketTimeoutException.class)
+                    .hasMessageContaining("did not answer the jvz hello within PT0.2S");
+        }
+        assertThat(connects.get()).isEqualTo(1);
+    }
+
+    @Test
     void resumedCopyWithoutAFinalDigestIsRefused() throws Exception {
         Path target = dir.resolve("copy");
         Files.write(target, new byte[100_000]);

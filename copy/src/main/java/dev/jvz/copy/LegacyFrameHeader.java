@@ -45,7 +45,7 @@ record LegacyFrameHeader(int size, long pos) {
                     + ") at stream offset " + streamOffset + " exceeds the allowed maximum ("
                     + LegacyFormat.MAX_FRAME_SIZE + ", the largest ploop cluster)");
         }
-        if (pos < 0) {
+        if (pos < 0 || pos > Long.MAX_VALUE - size) {
             throw new CopyProtocolException("frame position " + Long.toUnsignedString(pos)
                     + " at stream offset " + streamOffset + " is beyond the largest file offset");
         }

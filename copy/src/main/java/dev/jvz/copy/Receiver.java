@@ -281,6 +281,10 @@ public final class Receiver {
                 throw new CopyProtocolException("DATA frame at offset " + h.pos() + " announces " + wireLen
                         + " wire / " + rawLen + " raw bytes; the allowed maximum is " + JvzFormat.MAX_BLOCK);
             }
+            if (h.pos() > Long.MAX_VALUE - rawLen) {
+                throw new CopyProtocolException("DATA frame position " + h.pos() + " + " + rawLen
+                        + " is beyond the largest file offset");
+            }
             if (rawLen == 0 || (!h.has(JvzFormat.FLAG_ZSTD) && wireLen != rawLen)) {
                 throw new CopyProtocolException("DATA frame at offset " + h.pos() + " has inconsistent lengths "
                         + wireLen + "/" + rawLen);

@@ -210,6 +210,10 @@ class LegacyStreamTest {
         byte[] neg = bytes(0x3d, 0xac, 0xc0, 0x4c, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80);
         assertThatThrownBy(() -> new LegacyDecoder(new Recorder()).feed(ByteBuffer.wrap(neg)))
                 .isInstanceOf(CopyProtocolException.class).hasMessageContaining("beyond the largest file offset");
+        // pos = 2^63 - 1 with 2 bytes would overflow past the largest offset
+        byte[] overflow = bytes(0x3d, 0xac, 0xc0, 0x4c, 2, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f);
+        assertThatThrownBy(() -> new LegacyDecoder(new Recorder()).feed(ByteBuffer.wrap(overflow)))
+                .isInstanceOf(CopyProtocolException.class).hasMessageContaining("beyond the largest file offset");
     }
 
     @Test

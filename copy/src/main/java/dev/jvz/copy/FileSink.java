@@ -1,0 +1,60 @@
+package dev.jvz.copy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes the copy straight into a local file ({@code -d FILE}, like ploop's local_write): positional
+ * writes, fdatasync on {@link #sync()} and {@link #finish()}. The file must not exist; after a close
+ * without finish it is removed. Not thread-safe: one sender thread.
+ */
+public final class FileSink implements CopySink {
+    private final Path path;
+    private final FileChannel ch;
+    private boolean finished;
+    private boolean closed;
+
+    public FileSink(Path path) throws IOException {
+        this.path = path;
+        this.ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    @Override
+    public void write(long pos, ByteBuffer data) throws IOException {
+        if (closed) {
+            throw new IOException("file sink for " + path + " is closed");
+        }
+        long p = pos;
+        while (data.hasRemaining()) {
+            p += ch.write(data, p);
+        }
+    }
+
+    @Override
+    public void sync() throws IOException {
+        ch.force(false);
+    }
+
+    @Override
+    public void finish() throws IOException {
+        ch.force(false);
+        finished = true;
+        close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ch.close();
+        if (!finished) {
+            Files.deleteIfExists(path);
+        }
+    }
+}

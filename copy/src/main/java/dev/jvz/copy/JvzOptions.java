@@ -1,0 +1,55 @@
+package dev.jvz.copy;
+
+/**
+ * What a jvz sender asks for. Immutable.
+ *
+ * @param checksums CRC32C per block, verified by the receiver (default on)
+ * @param compress zstd per block (default off: image clusters over a LAN rarely pay for it)
+ * @param zstdLevel zstd level when compressing (default 1: fastest)
+ * @param bwlimitBytesPerSecond pace the stream; 0 = unlimited
+ * @param resume ask the receiver for the digests of a kept partial file
+ * @param resumeRangeSize bytes per resume digest range
+ * @param finalImage computes the final file's length and SHA-256 for {@link CopySink#finish()};
+ *     null = finish without a whole-image comparison (the receiver's digest is still reported)
+ */
+public record JvzOptions(boolean checksums, boolean compress, int zstdLevel, long bwlimitBytesPerSecond,
+                         boolean resume, int resumeRangeSize, FinalImage.Source finalImage) {
+    public JvzOptions {
+        if (bwlimitBytesPerSecond < 0) {
+            throw new IllegalArgumentException("bwlimitBytesPerSecond < 0: " + bwlimitBytesPerSecond);
+        }
+        if (resumeRangeSize < JvzFormat.MIN_RANGE || resumeRangeSize > JvzFormat.MAX_RANGE) {
+            throw new IllegalArgumentException("resumeRangeSize: " + resumeRangeSize + " (expected: "
+                    + JvzFormat.MIN_RANGE + "~" + JvzFormat.MAX_RANGE + ")");
+        }
+    }
+
+    public static JvzOptions defaults() {
+        return new JvzOptions(true, false, 1, 0, false, JvzFormat.DEFAULT_RANGE, null);
+    }
+
+    public JvzOptions withChecksums(boolean v) {
+        return new JvzOptions(v, compress, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, finalImage);
+    }
+
+    public JvzOptions withCompress(boolean v) {
+        return new JvzOptions(checksums, v, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, finalImage);
+    }
+
+    public JvzOptions withBwlimit(long bytesPerSecond) {
+        return new JvzOptions(checksums, compress, zstdLevel, bytesPerSecond, resume, resumeRangeSize, finalImage);
+    }
+
+    public JvzOptions withResume(boolean v, int rangeSize) {
+        return new JvzOptions(checksums, compress, zstdLevel, bwlimitBytesPerSecond, v, rangeSize, finalImage);
+    }
+
+    public JvzOptions withFinalImage(FinalImage.Source v) {
+        return new JvzOptions(checksums, compress, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, v);
+    }
+
+    int requestedFeatures() {
+        return (checksums ? JvzFormat.FEATURE_CRC32C : 0) | (compress ? JvzFormat.FEATURE_ZSTD : 0)
+                | (resume ? JvzFormat.FEATURE_RESUME : 0);
+    }
+}

@@ -1,0 +1,388 @@
+package dev.jvz.copy;
+
+import com.github.luben.zstd.Zstd;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.zip.CRC32C;
+
+/**
+ * Receiving end of a live image copy: reads a legacy ploop-copy stream or a jvz stream (told
+ * apart by the first frame's marker) from {@code in}, writes the image file with positional writes,
+ * fdatasyncs on sync and end, and answers on {@code feedback}.
+ *
+ * <p>On any failure (truncated or malformed stream, oversized frame, write error, checksum or
+ * digest mismatch) it answers a failure on the feedback channel when it can (legacy
+ * {@code FAILURE\n}, which a legacy sender reads as its next sync answer; jvz ERROR), removes the
+ * partial file unless {@link Options#keep()} was asked, and throws. It never closes {@code in} or
+ * {@code feedback}: the caller owns the transport.
+ *
+ * <p>One receive runs on the calling thread; instances hold no state, so calls may run concurrently
+ * on different targets.
+ */
+public final class Receiver {
+    /**
+     * @param keep keep a partial file after a failure (for a later resume) instead of removing it
+     * @param resume accept an existing target file and offer its content for resume (jvz); without
+     *     it an existing target is an error
+     * @param acceptJvz false = behave like ploop's receiver and refuse jvz streams
+     */
+    public record Options(boolean keep, boolean resume, boolean acceptJvz) {
+        public static Options defaults() {
+            return new Options(false, false, true);
+        }
+
+        public Options withKeep(boolean k) {
+            return new Options(k, resume, acceptJvz);
+        }
+
+        public Options withResume(boolean r) {
+            return new Options(keep, r, acceptJvz);
+        }
+
+        public Options withAcceptJvz(boolean a) {
+            return new Options(keep, resume, a);
+        }
+    }
+
+    /** What a successful receive did. {@code sha256} is set only by the jvz protocol (else null). */
+    public record Result(String protocol, long bytesWritten, int syncs, long finalLength, byte[] sha256) {}
+
+    private static final int READ_BUFFER = 256 * 1024; // one socket/pipe read
+
+    private final TargetFile.Opener opener;
+
+    public Receiver() {
+        this(TargetFile.Opener.DEFAULT);
+    }
+
+    Receiver(TargetFile.Opener opener) {
+        this.opener = opener;
+    }
+
+    /** Receives one copy into {@code target}; see the class comment for failure behaviour. */
+    public Result receive(InputStream in, OutputStream feedback, Path target, Options options) throws IOException {
+        boolean existed = Files.exists(target);
+        if (existed && !options.resume()) {
+            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
+                    "the copy target exists; remove it, or receive with resume to continue a kept copy");
+        }
+        var openOpts = existed
+                ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+        TargetFile file = opener.open(target, openOpts);
+        boolean legacy = true;
+        try {
+            byte[] probe = StreamIo.readUpTo(in, 4);
+            if (probe.length < 4) {
+                throw new CopyProtocolException("stream ended after " + probe.length
+                        + " bytes, before the first frame header: the sender stopped or never started");
+            }
+            int marker = ByteBuffer.wrap(probe).order(ByteOrder.LITTLE_ENDIAN).getInt();
+            Result r;
+            if (marker == JvzFormat.MARKER && options.acceptJvz()) {
+                legacy = false;
+                r = new JvzSession(in, feedback, file, options, existed, probe).run();
+            } else {
+                if (existed) {
+                    file.truncate(0); // resume is a jvz feature; a legacy sender resends everything anyway
+                }
+                r = receiveLegacy(in, feedback, file, probe);
+            }
+            file.close();
+            return r;
+        } catch (IOException | RuntimeException e) {
+            fail(e, feedback, legacy, file, target, options);
+            throw e;
+        }
+    }
+
+    private static void fail(Exception e, OutputStream feedback, boolean legacy, TargetFile file,
+                             Path target, Options options) {
+        if (feedback != null) {
+            try {
+                if (legacy) {
+                    feedback.write(LegacyFormat.FAILURE);
+                } else {
+                    JvzSession.writeError(feedback, String.valueOf(e.getMessage()));
+                }
+                feedback.flush();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed); // the sender may be gone already
+            }
+        }
+        try {
+            file.close();
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        if (!options.keep()) {
+            try {
+                Files.deleteIfExists(target);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+        }
+    }
+
+    // ---- legacy ------------------------------------------------------------------------------
+
+    private static Result receiveLegacy(InputStream in, OutputStream feedback, TargetFile file, byte[] probe)
+            throws IOException {
+        long[] written = {0};
+        int[] syncs = {0};
+        long[] end = {0};
+        LegacyDecoder decoder = new LegacyDecoder(new LegacyDecoder.Handler() {
+            @Override
+            public void data(long pos, ByteBuffer chunk) throws IOException {
+                int n = chunk.remaining();
+                file.writeFully(chunk, pos);
+                written[0] += n;
+                end[0] = Math.max(end[0], pos + n);
+            }
+
+            @Override
+            public void sync() throws IOException {
+                file.force(); // on failure the caller answers FAILURE\n (a sync is pending)
+                syncs[0]++;
+                if (feedback != null) {
+                    feedback.write(LegacyFormat.SUCCESS);
+                    feedback.flush();
+                }
+            }
+
+            @Override
+            public void end() throws IOException {
+                file.force();
+            }
+        });
+        decoder.feed(ByteBuffer.wrap(probe));
+        byte[] buf = new byte[READ_BUFFER];
+        while (decoder.state() != LegacyDecoder.State.DONE) {
+            int n = in.read(buf);
+            if (n < 0) {
+                decoder.endOfInput();
+            } else {
+                decoder.feed(ByteBuffer.wrap(buf, 0, n));
+            }
+        }
+        return new Result("legacy", written[0], syncs[0], file.size(), null);
+    }
+
+    // ---- jvz ---------------------------------------------------------------------------------
+
+    /** One jvz receive: handshake, frames, end. Confined to the receiving thread. */
+    private static final class JvzSession {
+        private final InputStream in;
+        private final OutputStream feedback;
+        private final TargetFile file;
+        private final Options options;
+        private final boolean existed;
+        private final byte[] probe;
+        private final byte[] wire = new byte[JvzFormat.MAX_BLOCK];
+        private final byte[] raw = new byte[JvzFormat.MAX_BLOCK];
+        private final CRC32C crc = new CRC32C();
+        private int features;
+        private long written;
+        private int syncs;
+
+        JvzSession(InputStream in, OutputStream feedback, TargetFile file, Options options, boolean existed,
+                   byte[] probe) {
+            this.in = in;
+            this.feedback = feedback;
+            this.file = file;
+            this.options = options;
+            this.existed = existed;
+            this.probe = probe;
+        }
+
+        Result run() throws IOException {
+            if (feedback == null) {
+                throw new CopyProtocolException("a jvz stream needs a feedback channel; none was given");
+            }
+            hello();
+            byte[] none = new byte[0];
+            while (true) {
+                JvzFrameHeader h;
+                try {
+                    h = JvzFrameHeader.read(in, none);
+                } catch (EOFException e) {
+                    throw new CopyProtocolException("stream ended before the END frame: the sender stopped"
+                            + " or the connection broke", e);
+                }
+                switch (h.type()) {
+                    case JvzFormat.DATA -> data(h);
+                    case JvzFormat.SYNC -> {
+                        expectEmpty(h);
+                        file.force();
+                        syncs++;
+                        JvzFrameHeader.of(JvzFormat.SYNC_ACK, h.pos()).write(feedback);
+                        feedback.flush();
+                    }
+                    case JvzFormat.END -> {
+                        return end(h);
+                    }
+                    default -> throw new CopyProtocolException("unexpected jvz frame type 0x"
+                            + Integer.toHexString(h.type()) + " in the data phase");
+                }
+            }
+        }
+
+        private void hello() throws IOException {
+            JvzFrameHeader h = JvzFrameHeader.read(in, probe);
+            if (h.type() != JvzFormat.HELLO || h.wireLength() != JvzFormat.HELLO_SIZE) {
+                throw new CopyProtocolException("expected a jvz HELLO of " + JvzFormat.HELLO_SIZE
+                        + " bytes first, got type 0x" + Integer.toHexString(h.type()) + " of " + h.wireLength());
+            }
+            ByteBuffer p = ByteBuffer.wrap(readPayload(h.wireLength())).order(ByteOrder.LITTLE_ENDIAN);
+            int version = p.getInt();
+            int requested = p.getInt();
+            int rangeSize = p.getInt();
+            if (version != JvzFormat.VERSION) {
+                throw new CopyProtocolException("jvz protocol version " + version + " is not supported (this"
+                        + " receiver speaks " + JvzFormat.VERSION + "); use the same jvz version on both hosts");
+            }
+            features = requested & JvzFormat.SUPPORTED_FEATURES;
+            long keptLength = existed ? file.size() : 0;
+            boolean resume = (features & JvzFormat.FEATURE_RESUME) != 0 && existed
+                    && rangeSize >= JvzFormat.MIN_RANGE && rangeSize <= JvzFormat.MAX_RANGE
+                    && ceilDiv(keptLength, rangeSize) <= JvzFormat.MAX_RANGES;
+            if (!resume) {
+                features &= ~JvzFormat.FEATURE_RESUME;
+            }
+            int count = resume ? (int) ceilDiv(keptLength, rangeSize) : 0;
+            ByteBuffer fixed = ByteBuffer.allocate(JvzFormat.HELLO_ACK_FIXED).order(ByteOrder.LITTLE_ENDIAN);
+            fixed.putInt(JvzFormat.VERSION).putInt(features).putLong(resume ? keptLength : 0)
+                    .putInt(resume ? rangeSize : 0).putInt(count);
+            long ackLen = JvzFormat.HELLO_ACK_FIXED + (long) count * JvzFormat.DIGEST_LEN;
+            new JvzFrameHeader(JvzFormat.HELLO_ACK, 0, (int) ackLen, (int) ackLen, 0, 0).write(feedback);
+            feedback.write(fixed.array());
+            for (int i = 0; i < count; i++) {
+                long start = (long) i * rangeSize;
+                feedback.write(Digests.sha256(file, start, Math.min(rangeSize, keptLength - start)));
+            }
+            feedback.flush();
+        }
+
+        private void data(JvzFrameHeader h) throws IOException {
+            int rawLen = h.rawLength();
+            int wireLen = h.wireLength();
+            if (rawLen > JvzFormat.MAX_BLOCK || wireLen > JvzFormat.MAX_BLOCK) {
+                throw new CopyProtocolException("DATA frame at offset " + h.pos() + " announces " + wireLen
+                        + " wire / " + rawLen + " raw bytes; the allowed maximum is " + JvzFormat.MAX_BLOCK);
+            }
+            if (h.pos() > Long.MAX_VALUE - rawLen) {
+                throw new CopyProtocolException("DATA frame position " + h.pos() + " + " + rawLen
+                        + " is beyond the largest file offset");
+            }
+            if (rawLen == 0 || (!h.has(JvzFormat.FLAG_ZSTD) && wireLen != rawLen)) {
+                throw new CopyProtocolException("DATA frame at offset " + h.pos() + " has inconsistent lengths "
+                        + wireLen + "/" + rawLen);
+            }
+            readFully(wire, wireLen);
+            byte[] data = wire;
+            if (h.has(JvzFormat.FLAG_ZSTD)) {
+                long n = Zstd.decompressByteArray(raw, 0, rawLen, wire, 0, wireLen);
+                if (Zstd.isError(n) || n != rawLen) {
+                    throw new CopyProtocolException("DATA frame at offset " + h.pos() + ": zstd payload does not"
+                            + " decompress to " + rawLen + " bytes ("
+                            + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes") + ")");
+                }
+                data = raw;
+            }
+            if (h.has(JvzFormat.FLAG_CRC)) {
+                crc.reset();
+                crc.update(data, 0, rawLen);
+                int actual = (int) crc.getValue();
+                if (actual != h.crc32c()) {
+                    throw new ChecksumMismatchException(String.format("CRC32C mismatch in the block at image"
+                            + " offset %d (%d bytes): sent 0x%08x, received 0x%08x; the data was damaged in"
+                            + " transit, retry the copy", h.pos(), rawLen, h.crc32c(), actual), h.pos());
+                }
+            }
+            file.writeFully(ByteBuffer.wrap(data, 0, rawLen), h.pos());
+            written += rawLen;
+        }
+
+        private Result end(JvzFrameHeader h) throws IOException {
+            byte[] mine = null;
+            long length = file.size();
+            if (h.has(JvzFormat.FLAG_DIGEST)) {
+                if (h.wireLength() != JvzFormat.DIGEST_LEN) {
+                    throw new CopyProtocolException("END frame digest has " + h.wireLength() + " bytes, expected "
+                            + JvzFormat.DIGEST_LEN);
+                }
+                byte[] theirs = readPayload(JvzFormat.DIGEST_LEN);
+                length = h.pos();
+                if (file.size() != length) {
+                    file.truncate(length); // a resumed file may be longer than the image now is
+                }
+                file.force();
+                mine = Digests.sha256(file, 0, length);
+                if (!Arrays.equals(mine, theirs)) {
+                    throw new ChecksumMismatchException("final image digest mismatch: the sender's SHA-256 is "
+                            + HexFormat.of().formatHex(theirs) + ", the received file's ("
+                            + length + " bytes) is " + HexFormat.of().formatHex(mine)
+                            + "; the copy is not valid, run it again", -1);
+                }
+            } else {
+                if (existed) {
+                    throw new CopyProtocolException("the END frame carries no final length and digest, but this"
+                            + " copy went into an existing (kept) file that may hold stale bytes; the copy is not"
+                            + " valid: send a final image digest when resuming");
+                }
+                expectEmpty(h);
+                file.force();
+                mine = Digests.sha256(file, 0, length);
+            }
+            new JvzFrameHeader(JvzFormat.DONE, 0, JvzFormat.DIGEST_LEN, JvzFormat.DIGEST_LEN, length, 0)
+                    .write(feedback);
+            feedback.write(mine);
+            feedback.flush();
+            return new Result("jvz", written, syncs, length, mine);
+        }
+
+        private void expectEmpty(JvzFrameHeader h) throws CopyProtocolException {
+            if (h.wireLength() != 0) {
+                throw new CopyProtocolException("jvz frame type 0x" + Integer.toHexString(h.type())
+                        + " must have no payload, has " + h.wireLength() + " bytes");
+            }
+        }
+
+        private byte[] readPayload(int n) throws IOException {
+            byte[] b = new byte[n]; // callers pass only small fixed sizes
+            readFully(b, n);
+            return b;
+        }
+
+        private void readFully(byte[] b, int n) throws IOException {
+            int got = StreamIo.readFully(in, b, 0, n);
+            if (got < n) {
+                throw new CopyProtocolException("stream ended inside a frame payload (" + got + " of " + n
+                        + " bytes): the sender stopped or the connection broke");
+            }
+        }
+
+        static void writeError(OutputStream out, String message) throws IOException {
+            byte[] m = message.getBytes(StandardCharsets.UTF_8);
+            int n = Math.min(m.length, JvzFormat.MAX_ERROR_MESSAGE);
+            new JvzFrameHeader(JvzFormat.ERROR, 0, n, n, 0, 0).write(out);
+            out.write(m, 0, n);
+        }
+
+        private static long ceilDiv(long a, long b) {
+            return (a + b - 1) / b;
+        }
+    }
+
+}

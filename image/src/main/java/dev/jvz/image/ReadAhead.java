@@ -77,6 +77,11 @@ final class ReadAhead implements AutoCloseable {
         }
     }
 
+    /** True when hints reach the kernel (a descriptor is open); false for the do-nothing instance. */
+    boolean active() {
+        return fd >= 0;
+    }
+
     /** Starts reading {@code [offset, offset + length)} into the page cache; returns without waiting. */
     void willNeed(long offset, long length) {
         if (fd < 0) {

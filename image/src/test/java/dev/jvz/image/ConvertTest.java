@@ -93,6 +93,21 @@ class ConvertTest {
     }
 
     @Test
+    void readAheadHintsAreActiveWhenNativeAccessIsEnabled() throws Exception {
+        // The build enables native access (image/pom.xml) as bin/jvz does; without it hints are a no-op.
+        Path f = Files.write(dir.resolve("f"), new byte[8192]);
+        try (ReadAhead r = ReadAhead.open(f)) {
+            assertThat(r.active()).as("posix_fadvise reachable").isTrue();
+            r.willNeed(0, 8192);
+            r.willNeed(1L << 40, 4096); // past the end: harmless
+        }
+        try (ReadAhead r = ReadAhead.open(dir.resolve("missing"))) {
+            assertThat(r.active()).as("open fails: a do-nothing helper, no exception").isFalse();
+            r.willNeed(0, 4096);
+        }
+    }
+
+    @Test
     void anEmptyRawFileIsRefusedAndLeavesNoDelta() throws Exception {
         Path raw = Files.createFile(dir.resolve("empty.raw"));
         Path delta = dir.resolve("d.hdd");

@@ -7,19 +7,21 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * Asks the kernel to start reading a file range into the page cache ahead of a sequential copy:
- * {@code posix_fadvise(POSIX_FADV_WILLNEED)} submits the reads and returns at once, so the disk works
- * on the next megabytes while the copy processes the current ones, with no extra thread and no extra
- * memory copy. The advice is about the page cache, which all descriptors of a file share, so a
+ * {@code posix_fadvise(POSIX_FADV_WILLNEED)} submits the reads, so the disk works on the next megabytes
+ * while the copy processes the current ones, with no extra memory copy. The advice is about the page cache, which all descriptors of a file share, so a
  * private descriptor opened here serves any {@link java.nio.channels.FileChannel} on the same file.
  *
  * <p>Purely an optimisation: where the native call is unavailable (native access not enabled, not
  * Linux, lookup failure), {@link #open} returns an instance that does nothing, and a failing advice is
  * ignored because a read still returns the right bytes without it.
  *
- * <p>Not thread-safe; one copy loop uses one instance.
+ * <p>Thread-safety: one copy loop calls {@link #willNeed} and {@link #close}; the hints run on a private
+ * daemon thread, handed over through a bounded queue, so the copy never waits for the kernel.
  */
 final class ReadAhead implements AutoCloseable {
     /** From Linux's fcntl.h / fadvise.h: O_RDONLY|O_CLOEXEC and POSIX_FADV_WILLNEED. */
@@ -58,10 +60,33 @@ final class ReadAhead implements AutoCloseable {
 
     private static final ReadAhead NONE = new ReadAhead(-1);
 
+    /** Pending hints, {offset, length}; bounded so a stalled kernel never makes the copy wait. */
+    private static final int MAX_PENDING = 8;
+    private static final long[] STOP = new long[0];
+
     private final int fd;
+    /** Hands hints to {@link #worker}: fadvise allocates page-cache pages and submits the I/O, which
+     *  takes a millisecond or more per step; done here it would stall the copy loop that asked. */
+    private final BlockingQueue<long[]> pending = new ArrayBlockingQueue<>(MAX_PENDING);
+    private final Thread worker;
 
     private ReadAhead(int fd) {
         this.fd = fd;
+        this.worker = fd < 0 ? null : Thread.ofPlatform().name("jvz-readahead").daemon().start(this::adviseLoop);
+    }
+
+    private void adviseLoop() {
+        try {
+            for (long[] r = pending.take(); r != STOP; r = pending.take()) {
+                try {
+                    int unused = (int) FADVISE.invokeExact(fd, r[0], r[1], POSIX_FADV_WILLNEED);
+                } catch (Throwable t) {
+                    // Only a hint; the read that follows is correct without it.
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A read-ahead helper for {@code file}, or one that does nothing when hints are unavailable. */
@@ -82,15 +107,13 @@ final class ReadAhead implements AutoCloseable {
         return fd >= 0;
     }
 
-    /** Starts reading {@code [offset, offset + length)} into the page cache; returns without waiting. */
+    /**
+     * Asks for {@code [offset, offset + length)} to be read into the page cache; returns at once (the
+     * hint is dropped if too many are pending).
+     */
     void willNeed(long offset, long length) {
-        if (fd < 0) {
-            return;
-        }
-        try {
-            int unused = (int) FADVISE.invokeExact(fd, offset, length, POSIX_FADV_WILLNEED);
-        } catch (Throwable t) {
-            // Only a hint; the read that follows is correct without it.
+        if (fd >= 0) {
+            pending.offer(new long[] {offset, length});
         }
     }
 
@@ -98,6 +121,20 @@ final class ReadAhead implements AutoCloseable {
     public void close() {
         if (fd < 0) {
             return;
+        }
+        pending.clear();
+        pending.add(STOP);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                worker.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         try {
             int unused = (int) CLOSE.invokeExact(fd);

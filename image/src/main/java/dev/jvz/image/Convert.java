@@ -45,7 +45,8 @@ public final class Convert {
      * Creates {@code delta} from the raw file {@code raw}: virtual size = the raw size rounded up to
      * whole clusters. Refuses to overwrite {@code delta}; removes it again if the import fails.
      *
-     * <p>Streams the raw file in {@link #IO_BYTES} pieces; an all-zero piece is not written, so a
+     * <p>Streams the raw file in {@link #IO_BYTES} pieces, skipping its holes without reading them
+     * (where the file system reports them); an all-zero piece is not written, so a
      * cluster whose pieces are all zero stays unallocated, and zero pieces inside a data cluster stay
      * holes in the delta file (they read as zeros).
      */
@@ -66,8 +67,23 @@ public final class Convert {
             ByteBuffer buf = ioBuffer(piece);
             long dataClusters = 0;
             long lastDataCluster = -1;
+            long dataEnd = 0; // the raw file holds data (or unknown) up to here: read without asking
             for (long off = 0; off < rawSize; off += piece) {
                 int n = (int) Math.min(piece, rawSize - off);
+                if (off >= dataEnd) {
+                    long[] run = ahead.nextData(off);
+                    if (run == null) {
+                        dataEnd = Long.MAX_VALUE; // unknown: read the rest
+                    } else if (run[0] >= off + n) {
+                        // A hole covers this piece: it reads as zeros, skip to the piece holding data.
+                        long next = run[0] - run[0] % piece;
+                        progress.update(Math.min(next, rawSize), rawSize);
+                        off = next - piece;
+                        continue;
+                    } else {
+                        dataEnd = run[1];
+                    }
+                }
                 if (off % READ_AHEAD_STEP == 0) {
                     ahead.willNeed(off + READ_AHEAD, READ_AHEAD_STEP);
                 }

@@ -11,7 +11,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Asks the kernel to start reading a file range into the page cache ahead of a sequential copy:
+ * Helps a sequential copy read a file fast: tells where its holes are (so they need not be read) and
+ * asks the kernel to start reading a file range into the page cache ahead of the copy:
  * {@code posix_fadvise(POSIX_FADV_WILLNEED)} submits the reads, so the disk works on the next megabytes
  * while the copy processes the current ones, with no extra memory copy. The advice is about the page cache, which all descriptors of a file share, so a
  * private descriptor opened here serves any {@link java.nio.channels.FileChannel} on the same file.
@@ -31,11 +32,16 @@ final class ReadAhead implements AutoCloseable {
     private static final MethodHandle OPEN;
     private static final MethodHandle CLOSE;
     private static final MethodHandle FADVISE;
+    private static final MethodHandle LSEEK;
+    /** From Linux's fs.h: lseek whence values that find data and holes in a sparse file. */
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
 
     static {
         MethodHandle open = null;
         MethodHandle close = null;
         MethodHandle fadvise = null;
+        MethodHandle lseek = null;
         try {
             if (System.getProperty("os.name", "").startsWith("Linux")
                     && ReadAhead.class.getModule().isNativeAccessEnabled()) {
@@ -48,6 +54,8 @@ final class ReadAhead implements AutoCloseable {
                 fadvise = linker.downcallHandle(libc.find("posix_fadvise").orElseThrow(), FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                         ValueLayout.JAVA_INT));
+                lseek = linker.downcallHandle(libc.find("lseek").orElseThrow(), FunctionDescriptor.of(
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
             }
         } catch (RuntimeException e) {
             // No native access: the copy runs without read-ahead hints, only slower on a cold cache.
@@ -56,6 +64,7 @@ final class ReadAhead implements AutoCloseable {
         OPEN = open;
         CLOSE = close;
         FADVISE = fadvise;
+        LSEEK = lseek;
     }
 
     private static final ReadAhead NONE = new ReadAhead(-1);
@@ -105,6 +114,29 @@ final class ReadAhead implements AutoCloseable {
     /** True when hints reach the kernel (a descriptor is open); false for the do-nothing instance. */
     boolean active() {
         return fd >= 0;
+    }
+
+    /**
+     * Where the file's data starts at or after {@code offset}, and where that data run ends (lseek
+     * SEEK_DATA / SEEK_HOLE): a copy skips the holes between without reading zeros from the kernel.
+     *
+     * @return {start, end} of the next data run, or null when unknown (no native access, an error, or
+     *     no data past {@code offset}); the caller then simply reads, which is always correct
+     */
+    long[] nextData(long offset) {
+        if (fd < 0) {
+            return null;
+        }
+        try {
+            long start = (long) LSEEK.invokeExact(fd, offset, SEEK_DATA);
+            if (start < 0) {
+                return null;
+            }
+            long end = (long) LSEEK.invokeExact(fd, start, SEEK_HOLE);
+            return end < start ? null : new long[] {start, end};
+        } catch (Throwable t) {
+            return null;
+        }
     }
 
     /**

@@ -107,6 +107,34 @@ class ConvertTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} sectors")
+    @CsvSource({"64", "2048"})
+    void importSkipsHolesOfASparseRawFileAndKeepsEveryByte(int clusterSectors) throws Exception {
+        // Holes larger and smaller than an I/O piece, data starting mid-piece, and a trailing hole.
+        long size = (5L << 20) + 5000;
+        byte[] want = new byte[(int) size];
+        Random r = new Random(clusterSectors);
+        Path rawFile = dir.resolve("sparse.raw");
+        try (var ch = java.nio.channels.FileChannel.open(rawFile, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            long[][] runs = {{100_000, 10}, {(1 << 20) + 70_000, 300_000}, {(3 << 20) + 4096, 8192}};
+            for (long[] run : runs) {
+                byte[] b = new byte[(int) run[1]];
+                r.nextBytes(b);
+                ch.write(ByteBuffer.wrap(b), run[0]);
+                System.arraycopy(b, 0, want, (int) run[0], b.length);
+            }
+            ch.write(ByteBuffer.wrap(new byte[1]), size - 1); // extends with a hole, ends in a zero byte
+        }
+        Path delta = dir.resolve("sparse.hdd");
+        Convert.importRaw(rawFile, delta, clusterSectors, 2, Progress.NONE);
+        try (Image img = Image.open(delta, false)) {
+            ByteBuffer got = ByteBuffer.allocate((int) size);
+            img.read(0, got);
+            assertThat(java.util.Arrays.mismatch(got.array(), want)).as("first differing byte").isEqualTo(-1);
+        }
+    }
+
     @Test
     void anEmptyRawFileIsRefusedAndLeavesNoDelta() throws Exception {
         Path raw = Files.createFile(dir.resolve("empty.raw"));

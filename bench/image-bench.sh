@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of the jvz image engine against qemu-img / qemu-io on the same files.
 #
-#   bench/image-bench.sh [--size 2G] [--reps 3] [--ops 20000] [--dir /var/tmp/jvz-bench] [--seed 42]
+#   bench/image-bench.sh [--size 2G] [--reps 4] [--ops 20000] [--dir /var/tmp/jvz-bench] [--seed 42]
 #
 # Rows (each timed as wall clock of the whole process PLUS a following `sync`, because qemu-img convert
 # leaves its output in the page cache while jvz fdatasyncs; the sync makes both "data on disk"):
@@ -9,15 +9,16 @@
 #   export     qemu-img convert -f parallels -O raw   vs  ImageBench export  (Convert.export)
 #   randread   qemu-io -t writeback -r, N x "read -q OFF 4k"  vs  ImageBench randrw --read  (same offsets file)
 #   randwrite  qemu-io -t writeback, N x "write -q OFF 4k" vs  ImageBench randrw --write (same offsets file)
-# Before EVERY timed run: sync; echo 3 > /proc/sys/vm/drop_caches (needs root). The order of the two
-# tools alternates each repetition. The table shows the median of the repetitions and jvz/qemu
+# Before EVERY timed run: sync; echo 3 > /proc/sys/vm/drop_caches; sleep 1 (needs root). The order of
+# the two tools alternates each repetition (use an even --reps so each goes first equally often).
+# The table shows the median of the repetitions and jvz/qemu
 # (below 1.00 = jvz faster), for wall time and for CPU time (user+sys, which a busy shared machine
 # disturbs less than wall time). JVM start-up (~0.1 s) is inside jvz's times.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 . "$here/scripts/env.sh"
 
-size=2G reps=3 ops=20000 dir=/var/tmp/jvz-bench seed=42
+size=2G reps=4 ops=20000 dir=/var/tmp/jvz-bench seed=42
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="$2"; shift 2 ;;
@@ -49,7 +50,10 @@ if [ ! -f "$raw" ]; then
   "${JVZ[@]}" mkraw "$raw" --size "$size" --data-percent 75 --seed "$seed"
 fi
 
-drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+# Settle before each timed run: flush, drop the page cache, then give the device a second to finish
+# what the previous run left (the root fs is mounted with online discard; deleting the previous
+# output issues discards). Without the pause the second tool of a pair was measurably slower.
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 1; }
 # timed LABEL TOOL CMD...: runs CMD + sync after dropping caches, appends seconds to results.
 declare -A sum cpu
 timed() {

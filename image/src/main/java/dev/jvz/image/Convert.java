@@ -25,13 +25,30 @@ public final class Convert {
      * unit a file system allocates in (qemu-img convert's default -S 4k does the same).
      */
     static final int ZERO_BLOCK = 4096;
+    /**
+     * Bytes moved per read/write call. Small on purpose: the data passes through the user buffer
+     * between the kernel's copy in (read) and copy out (write), and a buffer that stays in the CPU's
+     * L2 cache makes the second copy cheap. Measured on the benchmark machine (BENCHMARKS.md), a
+     * 128 KiB buffer spent a third of the kernel time of a 4 MiB one for the same file copy. Kernel
+     * readahead and page-cache writeback already overlap the disk I/O with the copying, so a single
+     * thread suffices. A divisor of every cluster size (32 KiB..64 MiB) or a multiple of it.
+     */
+    static final int IO_BYTES = 128 << 10;
+    /**
+     * How far ahead of the copy the kernel is asked to read ({@link ReadAhead}), and in what steps:
+     * enough to keep a disk's queue busy through one step of copying (tens of MiB at GB/s).
+     */
+    static final long READ_AHEAD = 32L << 20;
+    static final long READ_AHEAD_STEP = 8L << 20;
 
     /**
      * Creates {@code delta} from the raw file {@code raw}: virtual size = the raw size rounded up to
      * whole clusters. Refuses to overwrite {@code delta}; removes it again if the import fails.
      *
-     * <p>Reading the raw file and writing the delta overlap ({@link CopyPipeline}); runs of data
-     * clusters go to the engine as one write each.
+     * <p>Streams the raw file in {@link #IO_BYTES} pieces, skipping its holes without reading them
+     * (where the file system reports them); an all-zero piece is not written, so a
+     * cluster whose pieces are all zero stays unallocated, and zero pieces inside a data cluster stay
+     * holes in the delta file (they read as zeros).
      */
     public static Result importRaw(Path raw, Path delta, int clusterSectors, int version, Progress progress)
             throws IOException, ImageException {
@@ -42,42 +59,50 @@ public final class Convert {
         Image.create(delta, new CreateOptions(rawSize, clusterSectors, version));
         boolean ok = false;
         try (FileChannel in = FileChannel.open(raw, StandardOpenOption.READ);
+                ReadAhead ahead = ReadAhead.open(raw);
                 Image img = Image.open(delta, true)) {
-            int cb = (int) img.clusterBytes();
-            long[] dataAndZeros = new long[2];
-            CopyPipeline pipe = new CopyPipeline(rawSize, cb);
-            pipe.run((c, off, n) -> RawLayer.readFully(in, off, c.buf, raw), c -> {
-                ByteBuffer b = c.buf;
-                int n = c.length;
-                int run = -1;
-                for (int at = 0; at < n; at += cb) {
-                    if (isZero(b.slice(at, Math.min(cb, n - at)))) {
-                        dataAndZeros[1]++;
-                        if (run >= 0) {
-                            writeRun(img, c, run, at);
-                            run = -1;
-                        }
+            long cb = img.clusterBytes();
+            ahead.willNeed(0, READ_AHEAD);
+            int piece = (int) Math.min(IO_BYTES, cb);
+            ByteBuffer buf = ioBuffer(piece);
+            long dataClusters = 0;
+            long lastDataCluster = -1;
+            long dataEnd = 0; // the raw file holds data (or unknown) up to here: read without asking
+            for (long off = 0; off < rawSize; off += piece) {
+                int n = (int) Math.min(piece, rawSize - off);
+                if (off >= dataEnd) {
+                    long[] run = ahead.nextData(off);
+                    if (run == null) {
+                        dataEnd = Long.MAX_VALUE; // unknown: read the rest
+                    } else if (run[0] >= off + n) {
+                        // A hole covers this piece: it reads as zeros, skip to the piece holding data.
+                        long next = run[0] - run[0] % piece;
+                        progress.update(Math.min(next, rawSize), rawSize);
+                        off = next - piece;
+                        continue;
                     } else {
-                        dataAndZeros[0] += cb;
-                        if (run < 0) {
-                            run = at;
-                        }
+                        dataEnd = run[1];
                     }
                 }
-                if (run >= 0) {
-                    int end = (int) Math.min((long) Math.ceilDiv(n, cb) * cb, b.capacity());
-                    if (end > n) {
-                        // The raw file ends inside this cluster: the rest of the disk reads as zeros.
-                        b.limit(end);
-                        Image.zero(b.slice(n, end - n));
-                    }
-                    writeRun(img, c, run, end);
+                if (off % READ_AHEAD_STEP == 0) {
+                    ahead.willNeed(off + READ_AHEAD, READ_AHEAD_STEP);
                 }
-                progress.update(c.offset + n, rawSize);
-            });
+                buf.clear().limit(n);
+                RawLayer.readFully(in, off, buf, raw);
+                buf.flip();
+                if (!isZero(buf)) {
+                    img.write(off, buf);
+                    long cluster = off / cb;
+                    if (cluster != lastDataCluster) {
+                        dataClusters++;
+                        lastDataCluster = cluster;
+                    }
+                }
+                progress.update(off + n, rawSize);
+            }
             img.flush();
             ok = true;
-            return new Result(img.size(), dataAndZeros[0], dataAndZeros[1]);
+            return new Result(img.size(), dataClusters * cb, img.clusters() - dataClusters);
         } finally {
             if (!ok) {
                 Files.deleteIfExists(delta);
@@ -85,16 +110,11 @@ public final class Convert {
         }
     }
 
-    private static void writeRun(Image img, CopyPipeline.Chunk c, int from, int to) throws IOException {
-        img.write(c.offset + from, c.buf.slice(from, to - from));
-    }
-
     /**
      * Writes the disk's whole virtual content to {@code raw} (created, or truncated when
-     * {@code overwrite}), leaving holes where the disk reads zeros: unallocated clusters, and all-zero
-     * {@link #ZERO_BLOCK}s inside allocated ones. Reading the disk and writing the file overlap
-     * ({@link CopyPipeline}); contiguous data goes out in one write. {@code img} is read from one
-     * helper thread at a time while this runs.
+     * {@code overwrite}), leaving holes where the disk reads zeros: unallocated clusters (not even
+     * read), and all-zero {@link #ZERO_BLOCK}s inside allocated ones. Neighbouring non-zero blocks go
+     * out in one write.
      */
     public static Result export(BlockDevice img, long clusterBytes, Path raw, boolean overwrite, Progress progress)
             throws IOException {
@@ -102,90 +122,115 @@ public final class Convert {
             Delta.requireAbsent(raw);
         }
         long size = img.size();
-        int cb = Math.toIntExact(clusterBytes);
         Image image = img instanceof Image i ? i : null;
-        long[] dataAndZeros = new long[2];
+        int piece = (int) Math.min(IO_BYTES, clusterBytes);
+        ByteBuffer buf = ioBuffer(piece);
+        long data = 0;
+        long zeros = 0;
+        long aheadClusters = Math.max(1, READ_AHEAD / clusterBytes);
         try (FileChannel out = FileChannel.open(raw, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            CopyPipeline pipe = new CopyPipeline(size, cb);
-            pipe.run((c, off, n) -> readMapped(img, image, c, off, n, cb), c -> {
-                writeNonZero(out, c, cb, dataAndZeros);
-                progress.update(c.offset + c.length, size);
-            });
+                StandardOpenOption.TRUNCATE_EXISTING);
+                LayerReadAhead ahead = new LayerReadAhead(image)) {
+            for (long c = 0; c < aheadClusters; c++) {
+                ahead.willNeed(c);
+            }
+            for (long cOff = 0; cOff < size; cOff += clusterBytes) {
+                long cEnd = Math.min(cOff + clusterBytes, size);
+                ahead.willNeed(cOff / clusterBytes + aheadClusters);
+                boolean anyData = false;
+                if (image == null || image.layerOf(cOff / clusterBytes) >= 0) {
+                    for (long off = cOff; off < cEnd; off += piece) {
+                        int n = (int) Math.min(piece, cEnd - off);
+                        buf.clear().limit(n);
+                        img.read(off, buf);
+                        anyData |= writeNonZero(out, buf.flip(), off);
+                    }
+                }
+                if (anyData) {
+                    data += cEnd - cOff;
+                } else {
+                    zeros++;
+                }
+                progress.update(cEnd, size);
+            }
             out.truncate(size);
             if (out.size() < size) {
                 out.write(ByteBuffer.allocate(1), size - 1);
             }
             out.force(true);
         }
-        return new Result(size, dataAndZeros[0], dataAndZeros[1]);
+        return new Result(size, data, zeros);
     }
 
-    /** Reader side of export: marks which clusters a layer holds and reads each run of them at once. */
-    private static void readMapped(BlockDevice img, Image image, CopyPipeline.Chunk c, long off, int n, int cb)
-            throws IOException {
-        int clusters = Math.ceilDiv(n, cb);
-        for (int i = 0; i < clusters; i++) {
-            c.mapped[i] = image == null || image.layerOf(off / cb + i) >= 0;
-        }
-        for (int i = 0; i < clusters; ) {
-            if (!c.mapped[i]) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < clusters && c.mapped[j]) {
-                j++;
-            }
-            int from = i * cb;
-            int to = Math.min(j * cb, n);
-            img.read(off + from, c.buf.slice(from, to - from));
-            i = j;
-        }
-    }
+    /** Read-ahead hints for the cluster files of an image stack, one descriptor per layer opened on use. */
+    private static final class LayerReadAhead implements AutoCloseable {
+        private final Image image;
+        private final ReadAhead[] perLayer;
 
-    /** Writer side of export: writes the chunk's non-zero blocks, coalescing neighbours into one write. */
-    private static void writeNonZero(FileChannel out, CopyPipeline.Chunk c, int cb,
-            long[] dataAndZeros) throws IOException {
-        int n = c.length;
-        int run = -1;
-        for (int at = 0, i = 0; at < n; at += cb, i++) {
-            int clusterEnd = Math.min(at + cb, n);
-            boolean anyData = false;
-            if (c.mapped[i]) {
-                for (int blk = at; blk < clusterEnd; blk += ZERO_BLOCK) {
-                    int len = Math.min(ZERO_BLOCK, clusterEnd - blk);
-                    if (isZero(c.buf.slice(blk, len))) {
-                        if (run >= 0) {
-                            writeFully(out, c.buf.slice(run, blk - run), c.offset + run);
-                            run = -1;
-                        }
-                    } else {
-                        anyData = true;
-                        if (run < 0) {
-                            run = blk;
-                        }
-                    }
+        LayerReadAhead(Image image) {
+            this.image = image;
+            this.perLayer = new ReadAhead[image == null ? 0 : image.depth()];
+        }
+
+        void willNeed(long cluster) {
+            if (image == null || cluster >= image.clusters()) {
+                return;
+            }
+            int layer = image.layerOf(cluster);
+            if (layer < 0) {
+                return;
+            }
+            Layer l = image.layers().get(layer);
+            if (perLayer[layer] == null) {
+                perLayer[layer] = ReadAhead.open(l.path());
+            }
+            perLayer[layer].willNeed(l.lookup(cluster), image.clusterBytes());
+        }
+
+        @Override
+        public void close() {
+            for (ReadAhead r : perLayer) {
+                if (r != null) {
+                    r.close();
                 }
-            } else if (run >= 0) {
-                writeFully(out, c.buf.slice(run, at - run), c.offset + run);
-                run = -1;
             }
-            if (anyData) {
-                dataAndZeros[0] += clusterEnd - at;
+        }
+    }
+
+    /** Writes the non-zero {@link #ZERO_BLOCK}s of {@code b} at {@code pos}, runs at once; true if any. */
+    private static boolean writeNonZero(FileChannel out, ByteBuffer b, long pos) throws IOException {
+        int n = b.limit();
+        int run = -1;
+        boolean any = false;
+        for (int blk = 0; blk < n; blk += ZERO_BLOCK) {
+            int len = Math.min(ZERO_BLOCK, n - blk);
+            if (isZero(b.slice(blk, len))) {
+                if (run >= 0) {
+                    writeFully(out, b.slice(run, blk - run), pos + run);
+                    run = -1;
+                }
             } else {
-                dataAndZeros[1]++;
+                any = true;
+                if (run < 0) {
+                    run = blk;
+                }
             }
         }
         if (run >= 0) {
-            writeFully(out, c.buf.slice(run, n - run), c.offset + run);
+            writeFully(out, b.slice(run, n - run), pos + run);
         }
+        return any;
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
         while (b.hasRemaining()) {
             pos += ch.write(b, pos);
         }
+    }
+
+    /** A page-aligned direct buffer: the kernel copies to and from it at full speed. */
+    static ByteBuffer ioBuffer(int bytes) {
+        return ByteBuffer.allocateDirect(bytes + ZERO_BLOCK).alignedSlice(ZERO_BLOCK).limit(bytes).slice();
     }
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16);

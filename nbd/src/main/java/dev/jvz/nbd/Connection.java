@@ -15,14 +15,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 
 /**
  * One client, from greeting to disconnect (proto.md "Protocol phases").
  *
  * <p>The connection's own (virtual) thread runs the handshake, then reads and frames requests. Each
- * request is executed on its own virtual thread, so a client that pipelines requests gets them served
- * concurrently and answered in completion order (the spec allows replies out of order). A byte budget
+ * request is handed to the server's request executor (by default a small pool of platform threads;
+ * see {@link RequestExecution}), so a client that pipelines requests gets them served concurrently and
+ * answered in completion order (the spec allows replies out of order). A byte budget
  * ({@link #inflight}, {@link Nbd#MAX_INFLIGHT_BYTES}) stops reading when too much is queued, which
  * bounds the memory one client can pin. Replies are written whole by {@link ReplyWriter}.
  *
@@ -36,8 +38,8 @@ import java.util.concurrent.Semaphore;
  * dropped), and other connections never share a lock with this one except the image's own.
  *
  * <p>Thread-safety: handshake state is confined to the connection thread; after the handshake it is
- * only read (published by the thread start of each request). {@link #inflight} and the writer are
- * thread-safe.
+ * only read, published to request threads by the executor hand-off (which orders it before each
+ * task). {@link #inflight} and the writer are thread-safe.
  */
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -52,7 +54,9 @@ final class Connection implements Runnable {
     private final ReplyWriter writer;
     private final ByteBuffer in = ByteBuffer.allocateDirect(Nbd.INPUT_BUFFER).flip();
     private final Semaphore inflight = new Semaphore(Nbd.MAX_INFLIGHT_BYTES);
-    private final Thread.Builder.OfVirtual requestThreads;
+    private final java.time.Duration handshakeTimeout;
+    /** Runs requests; null runs each on the connection thread, in order. */
+    private final Executor requests;
 
     // Negotiated during the handshake, read-only afterwards.
     private boolean noZeroes;
@@ -63,7 +67,8 @@ final class Connection implements Runnable {
     /** Zeros for WRITE_ZEROES with NO_HOLE; read-only, shared by all connections. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
-    Connection(int id, ByteChannel channel, Export export, BufferPool pool, Runnable onClose) {
+    Connection(int id, ByteChannel channel, Export export, BufferPool pool, Executor requests,
+            java.time.Duration handshakeTimeout, Runnable onClose) {
         if (!(channel instanceof GatheringByteChannel g)) {
             throw new IllegalArgumentException("channel must support gathering writes: " + channel);
         }
@@ -73,18 +78,34 @@ final class Connection implements Runnable {
         this.pool = pool;
         this.onClose = onClose;
         this.writer = new ReplyWriter(g);
-        this.requestThreads = Thread.ofVirtual().name("nbd-" + id + "-request");
-    }
-
-    boolean inTransmission() {
-        return transmission;
+        this.requests = requests;
+        this.handshakeTimeout = handshakeTimeout;
     }
 
     @Override
     public void run() {
+        // A watchdog ends a handshake that takes too long (Nbd.HANDSHAKE_TIMEOUT); interrupted once done.
+        Thread watchdog = Thread.ofVirtual().name("nbd-" + id + "-handshake-watchdog").start(() -> {
+            try {
+                Thread.sleep(handshakeTimeout);
+                if (!transmission) {
+                    LOG.log(Level.INFO, "nbd connection {0}: no export chosen within {1}, disconnecting", id,
+                            handshakeTimeout);
+                    closeChannel();
+                }
+            } catch (InterruptedException e) {
+                // handshake over (or connection ended): nothing to watch
+            }
+        });
         try {
-            if (handshake()) {
-                transmission = true;
+            boolean go;
+            try {
+                go = handshake();
+                transmission = go;
+            } finally {
+                watchdog.interrupt();
+            }
+            if (go) {
                 transmit();
             }
         } catch (NbdProtocolException e) {
@@ -360,14 +381,19 @@ final class Connection implements Runnable {
         inflight.acquireUninterruptibly(cost);
         int taken = cost;
         try {
-            requestThreads.start(() -> {
+            Runnable task = () -> {
                 try {
                     execute(r, payload, oversized);
                 } finally {
                     pool.give(payload);
                     inflight.release(taken);
                 }
-            });
+            };
+            if (requests == null) {
+                task.run();
+            } else {
+                requests.execute(task);
+            }
         } catch (RuntimeException | Error e) {
             pool.give(payload);
             inflight.release(taken);

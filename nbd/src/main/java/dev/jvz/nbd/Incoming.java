@@ -2,7 +2,10 @@ package dev.jvz.nbd;
 
 import java.nio.ByteBuffer;
 
-/** A transmission-phase message framed by {@link RequestDecoder}. */
+/**
+ * A transmission-phase message framed by {@link RequestDecoder}. Immutable records, except that a
+ * Command hands over ownership of its payload buffer to whoever executes it.
+ */
 sealed interface Incoming {
     /**
      * A request, with its payload for NBD_CMD_WRITE (positioned at 0, {@code length} bytes remaining;

@@ -153,6 +153,12 @@ final class Nbd {
     static final int MAX_INFLIGHT_BYTES = 2 * MAX_REQUEST;
     /** See {@link #MAX_INFLIGHT_BYTES}: 64 MiB / 128 KiB = 512 requests per connection at most. */
     static final int MIN_INFLIGHT_COST = 128 * 1024;
+    /**
+     * A client must finish option haggling within this time or is disconnected (the spec lets a server
+     * hard-disconnect a client it sees as a denial of service). Real clients need milliseconds; a
+     * client that connects and stays silent would otherwise hold a thread and its buffers forever.
+     */
+    static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(60);
     /** Socket read buffer per connection: many small requests per read, large payloads bypass it. */
     static final int INPUT_BUFFER = 64 * 1024;
 

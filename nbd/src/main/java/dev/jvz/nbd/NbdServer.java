@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Speaks fixed newstyle negotiation with NBD_OPT_EXPORT_NAME, INFO, GO, LIST, ABORT,
  * STRUCTURED_REPLY, LIST/SET_META_CONTEXT ({@code base:allocation}); in transmission READ (simple or
  * structured with OFFSET_DATA/OFFSET_HOLE, DF), WRITE (FUA), FLUSH, TRIM, WRITE_ZEROES (NO_HOLE),
- * BLOCK_STATUS and DISC, with CAN_MULTI_CONN. One virtual thread per connection, one per request.
+ * BLOCK_STATUS and DISC, with CAN_MULTI_CONN. One virtual thread per connection reads requests; they
+ * run on a small per-server pool of platform threads and are answered out of order.
  *
  * <pre>{@code
  * try (Image img = Image.open(delta, true);
@@ -53,6 +55,8 @@ public final class NbdServer implements AutoCloseable {
 
     private final Export export;
     private final BufferPool pool = new BufferPool();
+    /** Runs framed requests (null: on each connection's thread); see {@link RequestExecution}. */
+    private final ExecutorService requests;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Listener> listeners = new ArrayList<>();
     private final Map<Connection, Thread> connections = new ConcurrentHashMap<>();
@@ -62,8 +66,12 @@ public final class NbdServer implements AutoCloseable {
 
     private record Listener(ServerSocketChannel channel, Path unixPath, Thread acceptor) {}
 
-    private NbdServer(Export export) {
+    private final java.time.Duration handshakeTimeout;
+
+    private NbdServer(Export export, RequestExecution execution, java.time.Duration handshakeTimeout) {
         this.export = export;
+        this.handshakeTimeout = handshakeTimeout;
+        this.requests = execution.newExecutor();
     }
 
     /** Starts building a server for {@code device}. */
@@ -77,6 +85,8 @@ public final class NbdServer implements AutoCloseable {
         private String exportName = "";
         private String description;
         private boolean readOnly;
+        private RequestExecution execution;
+        private java.time.Duration handshakeTimeout = Nbd.HANDSHAKE_TIMEOUT;
 
         private Builder(BlockDevice device) {
             this.device = Objects.requireNonNull(device, "device");
@@ -103,9 +113,22 @@ public final class NbdServer implements AutoCloseable {
             return this;
         }
 
+        /** Tests pick the execution strategy; otherwise it comes from {@code jvz.nbd.execution}. */
+        Builder execution(RequestExecution execution) {
+            this.execution = execution;
+            return this;
+        }
+
+        /** Tests shorten the handshake deadline. */
+        Builder handshakeTimeout(java.time.Duration timeout) {
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when the name or description is not a valid NBD string */
         public NbdServer build() {
-            return new NbdServer(new Export(device, exportName, description, readOnly));
+            return new NbdServer(new Export(device, exportName, description, readOnly),
+                    execution != null ? execution : RequestExecution.fromProperty(), handshakeTimeout);
         }
     }
 
@@ -200,7 +223,8 @@ public final class NbdServer implements AutoCloseable {
                 }
                 int id = connectionIds.incrementAndGet();
                 Connection[] self = new Connection[1];
-                Connection c = new Connection(id, client, export, pool, () -> connections.remove(self[0]));
+                Connection c = new Connection(id, client, export, pool, requests, handshakeTimeout,
+                        () -> connections.remove(self[0]));
                 self[0] = c;
                 Thread t = Thread.ofVirtual().name("nbd-conn-" + id).unstarted(c);
                 lock.lock();
@@ -269,6 +293,9 @@ public final class NbdServer implements AutoCloseable {
                 e.getKey().closeChannel();
                 joinQuietly(e.getValue(), CLOSE_GRACE_MILLIS);
             }
+        }
+        if (requests != null) {
+            requests.shutdown(); // every connection has drained its requests before its thread ended
         }
         closedLatch.countDown();
     }

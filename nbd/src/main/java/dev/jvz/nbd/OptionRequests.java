@@ -10,6 +10,8 @@ import java.util.List;
 /**
  * The data of the options that carry structure, parsed and validated (proto.md "Option types"). A
  * syntax error becomes {@link OptionRejected} with NBD_REP_ERR_INVALID, as the spec asks.
+ *
+ * <p>Thread-safe: stateless; the records are immutable.
  */
 final class OptionRequests {
     private OptionRequests() {}

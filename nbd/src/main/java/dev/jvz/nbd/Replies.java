@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
  * message", "Structured reply chunk message"). Frame headers are immutable records validated in their
  * constructors; payloads are small heap buffers (the data of a read never passes through here: it is
  * gathered from the I/O buffer straight behind its chunk header).
+ *
+ * <p>Thread-safe: stateless; every call returns fresh buffers.
  */
 final class Replies {
     private Replies() {}

@@ -15,9 +15,30 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ReplyWriter {
     private final GatheringByteChannel channel;
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Guarded by {@link #lock}: direct memory that small heap buffers (reply headers) are copied into
+     * before the write. The JDK would otherwise copy each heap buffer into a temporary direct buffer on
+     * every write, which for virtual threads means a fresh allocation.
+     */
+    private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
+    static final int STAGING = 64 * 1024;
 
     ReplyWriter(GatheringByteChannel channel) {
         this.channel = channel;
+    }
+
+    /** Replaces heap buffers by copies in {@link #staging} while it has room (the data stays direct). */
+    private void stage(ByteBuffer[] buffers) {
+        staging.clear();
+        for (int i = 0; i < buffers.length; i++) {
+            ByteBuffer b = buffers[i];
+            if (!b.isDirect() && b.remaining() <= staging.remaining()) {
+                int at = staging.position();
+                staging.put(b.duplicate());
+                buffers[i] = staging.slice(at, b.remaining());
+                b.position(b.limit());
+            }
+        }
     }
 
     /** Thrown when a reply cannot be sent: the client is gone or the stream is broken. */
@@ -45,6 +66,7 @@ final class ReplyWriter {
         }
         lock.lock();
         try {
+            stage(buffers);
             while (remaining > 0) {
                 long n = channel.write(buffers);
                 if (n <= 0 && !channel.isOpen()) {

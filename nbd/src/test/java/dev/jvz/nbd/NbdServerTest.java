@@ -35,10 +35,15 @@ class NbdServerTest {
     Path socket;
 
     void start(boolean readOnly, long cluster, long size) throws Exception {
+        start(readOnly, cluster, size, RequestExecution.VIRTUAL);
+    }
+
+    void start(boolean readOnly, long cluster, long size, RequestExecution execution) throws Exception {
         Path delta = dir.resolve("root.hdd");
         Image.create(delta, new CreateOptions(size, (int) (cluster / 512), 2));
         image = Image.open(delta, true);
-        server = NbdServer.builder(image).exportName("root").description("test disk").readOnly(readOnly).build();
+        server = NbdServer.builder(image).exportName("root").description("test disk").readOnly(readOnly)
+                .execution(execution).build();
         socket = server.listenUnix(dir.resolve("nbd.sock"));
     }
 
@@ -168,9 +173,10 @@ class NbdServerTest {
     // ------------------------------------------------------------------ data
 
     @ParameterizedTest
-    @CsvSource({"true, 11", "false, 12", "true, 13"})
-    void randomIoMatchesAModel(boolean structured, long seed) throws Exception {
-        start();
+    @CsvSource({"true, 11, VIRTUAL", "false, 12, VIRTUAL", "true, 13, PLATFORM", "false, 14, INLINE",
+        "true, 15, INLINE"})
+    void randomIoMatchesAModel(boolean structured, long seed, RequestExecution execution) throws Exception {
+        start(false, CLUSTER, SIZE, execution);
         Random r = new Random(seed);
         byte[] model = new byte[(int) SIZE];
         try (TestClient c = structured ? client().connectStructured("root") : client().connectSimple("root")) {
@@ -284,9 +290,10 @@ class NbdServerTest {
         }
     }
 
-    @Test
-    void pipelinedRequestsAllGetTheirReplies() throws Exception {
-        start();
+    @ParameterizedTest
+    @CsvSource({"VIRTUAL", "PLATFORM", "INLINE"})
+    void pipelinedRequestsAllGetTheirReplies(RequestExecution execution) throws Exception {
+        start(false, CLUSTER, SIZE, execution);
         try (TestClient c = client().connectSimple("root")) {
             int n = 300;
             for (int i = 0; i < n; i++) {
@@ -369,6 +376,23 @@ class NbdServerTest {
         c.close();
         inHandshake.close();
         server.awaitClosed();
+    }
+
+    @Test
+    void silentClientsAreDisconnectedAfterTheHandshakeTimeout() throws Exception {
+        Path delta = dir.resolve("root.hdd");
+        Image.create(delta, new CreateOptions(SIZE, 64, 2));
+        image = Image.open(delta, true);
+        server = NbdServer.builder(image).handshakeTimeout(java.time.Duration.ofMillis(300)).build();
+        socket = server.listenUnix(dir.resolve("nbd.sock"));
+        try (TestClient silent = client(); TestClient quick = client().connectSimple("")) {
+            silent.readN(18);
+            long t0 = System.nanoTime();
+            assertThat(silent.closedByServer()).isTrue();
+            assertThat(System.nanoTime() - t0).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(100));
+            Thread.sleep(500); // past the deadline: a client in transmission is not affected
+            assertThat(quick.read(0, 512).error()).isZero();
+        }
     }
 
     @Test

@@ -197,6 +197,32 @@ class NbdToolsIT {
     }
 
     @Test
+    void fioMultiConnectionRandomWritesVerify() throws Exception {
+        requireTool("fio");
+        // Four connections (CAN_MULTI_CONN), each verifying its own 8 MiB region, with periodic flushes.
+        Result r = ok("fio", "--name=multi", "--ioengine=nbd", "--uri=" + uri(), "--rw=randwrite", "--bs=4k",
+                "--size=8m", "--offset_increment=8m", "--numjobs=4", "--iodepth=8", "--fsync=64",
+                "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--group_reporting");
+        assertThat(r.output()).contains("err= 0").doesNotContain("verify: bad");
+    }
+
+    @Test
+    void qemuIoZeroesDiscardsAndMapsThroughTheServer() throws Exception {
+        requireTool("qemu-io");
+        requireTool("qemu-img");
+        Result io = ok("qemu-io", "-f", "raw", "-c", "write -P 0xab 0 3M", "-c", "write -P 0xcd 5M 100k",
+                "-c", "discard 1M 1M", "-c", "write -z -u 2M 1M", "-c", "write -z 5M 4k",
+                "-c", "read -P 0 1M 2M", "-c", "read -P 0xab 0 1M", "-c", "read -P 0 5M 4k",
+                "-c", "read -P 0xcd 5246976 98304", uri());
+        assertThat(io.output()).doesNotContain("Pattern verification failed", "error", "failed");
+        // Discarded and zero-unmapped clusters 1-4 are holes again; cluster 5 keeps its data.
+        String map = ok("qemu-img", "map", "--output=json", "-f", "raw", uri()).output();
+        assertThat(map).contains("\"start\": 0, \"length\": 1048576, \"depth\": 0, \"present\": true, \"zero\": false, \"data\": true")
+                .contains("\"start\": 1048576, \"length\": 4194304, \"depth\": 0, \"present\": true, \"zero\": true, \"data\": false")
+                .contains("\"start\": 5242880, \"length\": 1048576, \"depth\": 0, \"present\": true, \"zero\": false, \"data\": true");
+    }
+
+    @Test
     void deltaIsCleanForQemuImgCheckAfterServing() throws Exception {
         requireTool("qemu-img");
         requireTool("nbdcopy");
@@ -206,6 +232,10 @@ class NbdToolsIT {
         Files.write(src, data);
         ok("nbdcopy", src.toString(), uri());
         ok("nbdcopy", "--flush", src.toString(), uri());
+        if (Files.isExecutable(Path.of("/usr/bin/qemu-io"))) {
+            // Unmapped clusters (TRIM, WRITE_ZEROES) must leave a consistent BAT too.
+            ok("qemu-io", "-f", "raw", "-c", "discard 0 4M", "-c", "write -z -u 8M 2M", "-c", "flush", uri());
+        }
         server.close();
         image.close();
         image = null;

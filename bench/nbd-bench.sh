@@ -71,7 +71,14 @@ start_server() { # name image
 stop_server() {
   local s=$1
   [ -n "${pid[$s]:-}" ] || return 0
-  kill "${pid[$s]}" 2>/dev/null || true; wait "${pid[$s]}" 2>/dev/null || true
+  # qemu-nbd can miss a SIGTERM that arrives while it is still starting up: repeat, then SIGKILL.
+  local i
+  for i in $(seq 50); do
+    kill "${pid[$s]}" 2>/dev/null || break
+    sleep 0.1
+    if [ "$i" -eq 50 ]; then kill -9 "${pid[$s]}" 2>/dev/null || true; fi
+  done
+  wait "${pid[$s]}" 2>/dev/null || true
   unset "pid[$s]"
 }
 
@@ -166,17 +173,22 @@ stop_server jvz; stop_server qemu
 echo "# nbd engine, empty image: one sequential pass, every cluster newly allocated"
 fresh_target() { echo "--ioengine=nbd --uri=nbd+unix:///?socket=${sock[$1]} --size=$bytes"; }
 # The image is 256 MiB larger than SIZE: that tail is written first, untimed, so both servers are warm
-# (JIT, thread pools) when the timed pass over [0, SIZE) allocates every one of its clusters.
+# (JIT, thread pools) when the timed pass over [0, SIZE) allocates every one of its clusters. Every
+# repetition starts over from new empty images and new servers.
 warm=$((256 << 20))
-for s in jvz qemu; do rm -f "$s-empty.hdd"; qemu-img create -q -f parallels "$s-empty.hdd" "$((bytes + warm))"; done
-start_server jvz "$DIR/jvz-empty.hdd"
-start_server qemu "$DIR/qemu-empty.hdd"
-for s in jvz qemu; do
-  fio --name=warm --output=/dev/null --ioengine=nbd --uri="nbd+unix:///?socket=${sock[$s]}" \
-    --offset="$bytes" --size="$warm" --rw=write --bs=1M --iodepth=4
+fresh_reps=$REPS
+if [ -n "$ROWS" ] && ! [[ fresh/seqwrite-1M =~ $ROWS ]]; then fresh_reps=0; fi
+for _ in $(seq "$fresh_reps"); do
+  for s in jvz qemu; do rm -f "$s-empty.hdd"; qemu-img create -q -f parallels "$s-empty.hdd" "$((bytes + warm))"; done
+  start_server jvz "$DIR/jvz-empty.hdd"
+  start_server qemu "$DIR/qemu-empty.hdd"
+  for s in jvz qemu; do
+    fio --name=warm --output=/dev/null --ioengine=nbd --uri="nbd+unix:///?socket=${sock[$s]}" \
+      --offset="$bytes" --size="$warm" --rw=write --bs=1M --iodepth=4
+  done
+  REPS=1 run_row fresh/seqwrite-1M MiB/s fresh_target --rw=write --bs=1M --iodepth=4
+  stop_server jvz; stop_server qemu
 done
-run_row fresh/seqwrite-1M MiB/s fresh_target --rw=write --bs=1M --iodepth=4
-stop_server jvz; stop_server qemu
 rm -f jvz.hdd qemu.hdd jvz-empty.hdd qemu-empty.hdd
 
 # ---------------------------------------------------------------- table

@@ -21,9 +21,11 @@ import java.util.concurrent.Semaphore;
 /**
  * One client, from greeting to disconnect (proto.md "Protocol phases").
  *
- * <p>The connection's own (virtual) thread runs the handshake, then reads and frames requests. Each
- * request is handed to the server's request executor (by default a small pool of platform threads;
- * see {@link RequestExecution}), so a client that pipelines requests gets them served concurrently and
+ * <p>The connection's own (platform) thread runs the handshake, then reads and frames requests. A
+ * request that arrives while the connection is idle runs on that thread (no hand-off: the fastest path
+ * for a client that waits for each reply); otherwise it is handed to the server's request executor (by
+ * default a small pool of platform threads; see {@link RequestExecution}), so a client that pipelines
+ * requests gets them served concurrently and
  * answered in completion order (the spec allows replies out of order). A byte budget
  * ({@link #inflight}, {@link Nbd#MAX_INFLIGHT_BYTES}) stops reading when too much is queued, which
  * bounds the memory one client can pin. Replies are written whole by {@link ReplyWriter}.
@@ -378,6 +380,13 @@ final class Connection implements Runnable {
         if (r.type() != Nbd.CMD_READ && r.type() != Nbd.CMD_WRITE) {
             cost = Nbd.MIN_INFLIGHT_COST;
         }
+        // Nothing in flight and no further request already read: run it here, on the connection thread,
+        // rather than handing it to the pool and back. A client that waits for each reply (queue depth 1)
+        // then costs one thread wake-up per request instead of two; the pool is for overlap, and an idle
+        // connection has nothing to overlap with. (Requests that arrive meanwhile wait in the socket
+        // until this one is answered, as they would behind a busy pool.)
+        boolean inline = requests == null
+                || (!in.hasRemaining() && inflight.availablePermits() == Nbd.MAX_INFLIGHT_BYTES);
         inflight.acquireUninterruptibly(cost);
         int taken = cost;
         try {
@@ -389,7 +398,7 @@ final class Connection implements Runnable {
                     inflight.release(taken);
                 }
             };
-            if (requests == null) {
+            if (inline) {
                 task.run();
             } else {
                 requests.execute(task);

@@ -31,8 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Speaks fixed newstyle negotiation with NBD_OPT_EXPORT_NAME, INFO, GO, LIST, ABORT,
  * STRUCTURED_REPLY, LIST/SET_META_CONTEXT ({@code base:allocation}); in transmission READ (simple or
  * structured with OFFSET_DATA/OFFSET_HOLE, DF), WRITE (FUA), FLUSH, TRIM, WRITE_ZEROES (NO_HOLE),
- * BLOCK_STATUS and DISC, with CAN_MULTI_CONN. One virtual thread per connection reads requests; they
- * run on a small per-server pool of platform threads and are answered out of order.
+ * BLOCK_STATUS and DISC, with CAN_MULTI_CONN. One platform thread per connection reads requests; it
+ * runs a request itself when nothing else of that connection is in flight, otherwise the request goes
+ * to a small per-server pool of platform threads; replies go out in completion order.
  *
  * <pre>{@code
  * try (Image img = Image.open(delta, true);
@@ -243,7 +244,10 @@ public final class NbdServer implements AutoCloseable {
                 Connection c = new Connection(id, client, export, pool, requests, handshakeTimeout,
                         () -> connections.remove(self[0]));
                 self[0] = c;
-                Thread t = Thread.ofVirtual().name("nbd-conn-" + id).unstarted(c);
+                // A platform thread: it reads the socket with a plain blocking read (no poller hand-off) and
+                // runs requests inline when the connection is otherwise idle (Connection.submit), where a
+                // virtual thread doing file I/O would pin its carrier.
+                Thread t = Thread.ofPlatform().daemon().name("nbd-conn-" + id).unstarted(c);
                 lock.lock();
                 try {
                     if (closed) {

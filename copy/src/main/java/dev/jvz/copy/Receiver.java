@@ -24,7 +24,8 @@ import java.util.zip.CRC32C;
  * <p>On any failure (truncated or malformed stream, oversized frame, write error, checksum or
  * digest mismatch) it answers a failure on the feedback channel when it can (legacy
  * {@code FAILURE\n}, which a legacy sender reads as its next sync answer; jvz ERROR), removes the
- * partial file unless {@link Options#keep()} was asked, and throws. It never closes {@code in} or
+ * partial file unless {@link Options#keep()} was asked (a file it created and never wrote is removed
+ * anyway), and throws. It never closes {@code in} or
  * {@code feedback}: the caller owns the transport.
  *
  * <p>One receive runs on the calling thread; instances hold no state, so calls may run concurrently
@@ -102,13 +103,13 @@ public final class Receiver {
             file.close();
             return r;
         } catch (IOException | RuntimeException e) {
-            fail(e, feedback, legacy, file, target, options);
+            fail(e, feedback, legacy, file, target, options, existed);
             throw e;
         }
     }
 
     private static void fail(Exception e, OutputStream feedback, boolean legacy, TargetFile file,
-                             Path target, Options options) {
+                             Path target, Options options, boolean existed) {
         if (feedback != null) {
             try {
                 if (legacy) {
@@ -121,12 +122,21 @@ public final class Receiver {
                 e.addSuppressed(suppressed); // the sender may be gone already
             }
         }
+        // A file this receive created and never wrote holds nothing to resume from, and kept it would
+        // make the next attempt fail with "the copy target exists" (e.g. the legacy connection that
+        // follows a refused jvz hello): remove it even with keep.
+        boolean empty = false;
+        try {
+            empty = !existed && file.size() == 0;
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
         try {
             file.close();
         } catch (IOException suppressed) {
             e.addSuppressed(suppressed);
         }
-        if (!options.keep()) {
+        if (!options.keep() || empty) {
             try {
                 Files.deleteIfExists(target);
             } catch (IOException suppressed) {

@@ -110,21 +110,10 @@ public final class Receiver {
 
     private static void fail(Exception e, OutputStream feedback, boolean legacy, TargetFile file,
                              Path target, Options options, boolean existed) {
-        if (feedback != null) {
-            try {
-                if (legacy) {
-                    feedback.write(LegacyFormat.FAILURE);
-                } else {
-                    JvzSession.writeError(feedback, String.valueOf(e.getMessage()));
-                }
-                feedback.flush();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed); // the sender may be gone already
-            }
-        }
+        // Clean up before answering: a sender that hears the failure may reconnect at once (the legacy
+        // fallback after a refused jvz hello does) and must find the target gone.
         // A file this receive created and never wrote holds nothing to resume from, and kept it would
-        // make the next attempt fail with "the copy target exists" (e.g. the legacy connection that
-        // follows a refused jvz hello): remove it even with keep.
+        // make the next attempt fail with "the copy target exists": remove it even with keep.
         boolean empty = false;
         try {
             empty = !existed && file.size() == 0;
@@ -141,6 +130,18 @@ public final class Receiver {
                 Files.deleteIfExists(target);
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
+            }
+        }
+        if (feedback != null) {
+            try {
+                if (legacy) {
+                    feedback.write(LegacyFormat.FAILURE);
+                } else {
+                    JvzSession.writeError(feedback, String.valueOf(e.getMessage()));
+                }
+                feedback.flush();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed); // the sender may be gone already
             }
         }
     }

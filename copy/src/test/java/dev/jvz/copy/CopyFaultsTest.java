@@ -13,6 +13,7 @@ import dev.jvz.image.WriteTracker;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -308,6 +309,43 @@ class CopyFaultsTest {
             FinalImage want = FaultRig.finalImage(run.source);
             byte[] have = Digests.sha256().digest(Files.readAllBytes(run.target));
             assertThat(have).as("an out-of-band digest comparison catches it").isNotEqualTo(want.sha256());
+        } finally {
+            run.image.close();
+        }
+    }
+
+    static Stream<Arguments> stalls() {
+        return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Phase.PASS1, Phase.SYNC, Phase.FROZEN_PASS)
+                .map(ph -> Arguments.of(p, ph)));
+    }
+
+    /**
+     * A receiver that stops reading (the proxy stops forwarding both ways, the connection stays up):
+     * with a stall timeout the sender fails within about that time, whether it was blocked writing
+     * (a pass) or waiting for an answer (the sync ack); without one it would wait forever.
+     */
+    @ParameterizedTest(name = "{0} stalled in {1}")
+    @MethodSource("stalls")
+    void aStalledReceiverFailsTheSenderWithinTheStallTimeout(Protocol p, Phase phase) throws Exception {
+        StreamMap m = clean(p).map();
+        long at = cutOffset(m, p, phase, new Random(31 + phase.ordinal()));
+        FaultRig rig = new FaultRig(dir, p, 42);
+        rig.fault = new Fault(Kind.STALL, rig.dataConnection(), at);
+        rig.stallTimeout = Duration.ofMillis(800);
+        Run run = rig.run();
+        String why = p + " stalled at stream byte " + at + " (" + phase + ")";
+        try {
+            assertThat(run.proxy.fired.getCount()).as(why + ": the stall happened").isZero();
+            boolean frozen = phase == Phase.FROZEN_PASS;
+            assertCleanFailure(run, why, frozen, false);
+            assertThat(run.failure).as(why).hasMessageContaining(switch (phase) {
+                case PASS1 -> "pass 1 could not send to the destination (the receiver took no data for PT0.8S";
+                case SYNC -> "did not acknowledge the sync before the freeze (the receiver sent no answer for PT0.8S";
+                default -> "pass 4 could not send to the destination (the receiver took no data for PT0.8S";
+            });
+            assertThat(run.failure).as(why).hasMessageContaining("it is stalled");
+            assertThat(Duration.ofNanos(run.nanos)).as(why + ": bounded").isLessThan(Duration.ofSeconds(15));
+            System.out.println(why + " -> after " + run.nanos / 1_000_000 + " ms: " + run.failure.getMessage());
         } finally {
             run.image.close();
         }

@@ -87,15 +87,24 @@ final class FaultProxy implements AutoCloseable {
                     recorded.add(rec);
                 }
                 int conn = n;
-                Thread.ofPlatform().daemon().name("proxy-s2r-" + conn).start(() -> senderToReceiver(conn, client, upstream, rec));
-                Thread.ofPlatform().daemon().name("proxy-r2s-" + conn).start(() -> receiverToSender(upstream, client));
+                CountDownLatch backDone = new CountDownLatch(1);
+                Thread.ofPlatform().daemon().name("proxy-s2r-" + conn).start(() -> senderToReceiver(conn, client, upstream,
+                        rec, backDone));
+                Thread.ofPlatform().daemon().name("proxy-r2s-" + conn).start(() -> receiverToSender(upstream, client,
+                        backDone));
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    private void senderToReceiver(int conn, Socket from, Socket to, ByteArrayOutputStream rec) {
+    /**
+     * @param backDone counted down when the other direction has passed on everything the receiver sent:
+     *     when the receiver goes away, its last words (ERROR, FAILURE) must reach the sender before the
+     *     sender's side is closed, as they would without a proxy in between
+     */
+    private void senderToReceiver(int conn, Socket from, Socket to, ByteArrayOutputStream rec,
+            CountDownLatch backDone) {
         byte[] buf = new byte[16 << 10];
         long count = 0;
         boolean armed = fault.kind() != Kind.NONE && fault.connection() == conn;
@@ -149,13 +158,18 @@ final class FaultProxy implements AutoCloseable {
                 count += n;
             }
         } catch (IOException e) {
+            try {
+                backDone.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
             closeBoth(from, to);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private void receiverToSender(Socket from, Socket to) {
+    private void receiverToSender(Socket from, Socket to, CountDownLatch backDone) {
         byte[] buf = new byte[16 << 10];
         try {
             InputStream in = from.getInputStream();
@@ -173,9 +187,12 @@ final class FaultProxy implements AutoCloseable {
                 out.write(buf, 0, n);
             }
         } catch (IOException e) {
+            backDone.countDown();
             closeBoth(from, to);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            backDone.countDown();
         }
     }
 

@@ -76,6 +76,7 @@ final class FaultRig {
     FaultProxy.Fault fault = FaultProxy.Fault.none();
     boolean record;
     Duration helloTimeout = CopySinks.DEFAULT_HELLO_TIMEOUT;
+    Duration stallTimeout = Duration.ZERO;
     JvzOptions jvzOptions;
     /** Where the receiver writes; default dir/target.hdd. */
     Path target;
@@ -146,7 +147,7 @@ final class FaultRig {
             JvzOptions opts = jvzOptions != null ? jvzOptions
                     : JvzOptions.defaults().withFinalImage(() -> finalImage(run.source));
             long t0 = System.nanoTime();
-            try (CopySink sink = CopySinks.open(() -> connect(proxy.port()), opts, helloTimeout)) {
+            try (CopySink sink = CopySinks.open(() -> connect(proxy.port()), opts, helloTimeout, stallTimeout)) {
                 if (protocol == Protocol.JVZ && !(sink instanceof JvzStreamSink)) {
                     throw new AssertionError("expected a jvz sink, got " + sink);
                 }

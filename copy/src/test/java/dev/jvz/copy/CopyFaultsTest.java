@@ -351,6 +351,49 @@ class CopyFaultsTest {
         }
     }
 
+    /**
+     * The same cut with writer threads that keep writing throughout (random 4 KiB writes, the file
+     * grows) and a freeze step that blocks them: the stream differs from run to run, so the cut is at a
+     * seeded fraction of the clean stream's length, and the source-unchanged check does not apply
+     * (the writers change it); everything else must hold, whichever step notices the cut.
+     */
+    @ParameterizedTest(name = "{0} with live writers, seed {1}")
+    @MethodSource("liveCuts")
+    void aCutWhileWritersRaceTheCopyStillThawsOnceAndStopsTheTracker(Protocol p, long seed) throws Exception {
+        long total = clean(p).map().total();
+        long at = (long) (total * new java.util.SplittableRandom(seed).nextDouble(0.05, 0.95));
+        try (LiveWriters live = new LiveWriters(dir, 16L << 20, 6L << 20, 2, 200_000, seed)) {
+            live.start();
+            FaultRig rig = new FaultRig(dir, p, seed);
+            rig.live = live;
+            rig.target = dir.resolve("live-target.hdd");
+            rig.fault = new Fault(Kind.CUT, rig.dataConnection(), at);
+            Run run = rig.run();
+            String why = p + " live cut at stream byte " + at + " (seed " + seed + ")";
+            live.requireNoWriterFailure();
+            if (run.proxy.fired.getCount() != 0) {
+                // The writers made this run's stream shorter than the cut point: it must have succeeded.
+                assertThat(run.failure).as(why + ": no cut, no failure").isNull();
+                return;
+            }
+            assertThat(run.failure).as(why).isInstanceOf(LiveCopyException.class);
+            int freezes = live.freeze.freezes.get();
+            assertThat(freezes).as(why + ": freeze calls").isBetween(0, 1);
+            assertThat(live.freeze.thaws).as(why + ": thaw calls").hasValue(freezes);
+            assertThat(run.tracker.get().isRunning()).as(why + ": tracker stopped").isFalse();
+            WriteTracker.start(live.image).stopForce();
+            assertThat(live.writes.get()).as(why + ": the writers ran").isPositive();
+            receiverFailure(run);
+            assertThat(run.target).as(why + ": partial file removed").doesNotExist();
+            System.out.println(why + " -> " + run.failure.getMessage());
+        }
+    }
+
+    static Stream<Arguments> liveCuts() {
+        return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Arguments.of(p, 501L), Arguments.of(p, 502L),
+                Arguments.of(p, 503L)));
+    }
+
     // ---- what every failure must leave behind ----------------------------------------------------
 
     static Throwable receiverFailure(Run run) throws Exception {

@@ -56,7 +56,7 @@ final class FaultRig {
     static final class Run {
         CopyReport report;
         Throwable failure;
-        final TestFreeze freeze = new TestFreeze();
+        TestFreeze freeze = new TestFreeze();
         final AtomicReference<WriteTracker> tracker = new AtomicReference<>();
         /** The source file after the last scripted write (the copy must never change it). */
         volatile byte[] expectedSource;
@@ -82,6 +82,12 @@ final class FaultRig {
     Path target;
     /** Runs as the proxy hook (HOOK faults); gets the receiver server. */
     java.util.function.Consumer<ReceiverServer> hook = s -> { };
+    /**
+     * Free-running writer threads instead of the scripted writes: the stream then differs run to run
+     * (no stream map, no source snapshot), but the copy races real concurrent writers and the freeze
+     * step really blocks them.
+     */
+    LiveWriters live;
 
     FaultRig(Path dir, Protocol protocol, long seed) {
         this.dir = dir;
@@ -101,20 +107,28 @@ final class FaultRig {
      */
     Run run() throws Exception {
         Run run = new Run();
-        run.source = dir.resolve("root.hdd");
         run.target = target;
-        Image.create(run.source, new CreateOptions(DISK, CLUSTER_SECTORS, 2));
-        Image image = Image.open(run.source, true);
-        run.image = image;
-        Random r = new Random(seed);
-        byte[] buf = new byte[1 << 20];
-        for (long off = 0; off < PREFILL; off += buf.length) {
-            r.nextBytes(buf);
-            image.write(off, ByteBuffer.wrap(buf));
+        Image image;
+        if (live != null) { // free-running writers; the scripted ones below do nothing
+            run.source = live.source;
+            image = live.image;
+            run.freeze = live.freeze;
+        } else {
+            run.source = dir.resolve("root.hdd");
+            Image.create(run.source, new CreateOptions(DISK, CLUSTER_SECTORS, 2));
+            image = Image.open(run.source, true);
+            Random r = new Random(seed);
+            byte[] buf = new byte[1 << 20];
+            for (long off = 0; off < PREFILL; off += buf.length) {
+                r.nextBytes(buf);
+                image.write(off, ByteBuffer.wrap(buf));
+            }
+            image.flush();
         }
-        image.flush();
+        run.image = image;
         run.expectedSource = Files.readAllBytes(run.source);
         long fileSize = Files.size(run.source);
+        boolean scripted = live == null;
 
         // The live writer: waits until pass 1 has read half the file, rewrites the start of the disk.
         CountDownLatch go = new CountDownLatch(1);
@@ -123,8 +137,10 @@ final class FaultRig {
         Thread writer = Thread.ofPlatform().daemon().name("live-writer").start(() -> {
             try {
                 go.await();
-                rewrite(image, 0, new Random(seed + 1));
-                run.expectedSource = Files.readAllBytes(run.source);
+                if (scripted) {
+                    rewrite(image, 0, new Random(seed + 1));
+                    run.expectedSource = Files.readAllBytes(run.source);
+                }
             } catch (Throwable t) {
                 writerFailure.set(t);
             } finally {
@@ -132,10 +148,12 @@ final class FaultRig {
             }
         });
         // The freeze: like syncfs + FIFREEZE, what it flushes lands in the image; then nothing writes.
-        run.freeze.onFreeze = () -> {
-            rewrite(image, FROZEN_AT, new Random(seed + 2));
-            run.expectedSource = Files.readAllBytes(run.source);
-        };
+        if (scripted) {
+            run.freeze.onFreeze = () -> {
+                rewrite(image, FROZEN_AT, new Random(seed + 2));
+                run.expectedSource = Files.readAllBytes(run.source);
+            };
+        }
 
         Receiver.Options ro = protocol == Protocol.LEGACY ? receiverOptions.withAcceptJvz(false) : receiverOptions;
         ReceiverServer server = new ReceiverServer(ro, target, dataConnection());

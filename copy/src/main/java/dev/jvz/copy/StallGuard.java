@@ -16,8 +16,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Bounds how long a sender waits on a stalled receiver over a socket: a read (sync ack, DONE) gets
- * {@code SO_TIMEOUT}; a write that makes no progress for the timeout (the receiver stopped reading, its
- * window stays shut) is ended by a watchdog that closes the socket, since Java has no write timeout.
+ * {@code SO_TIMEOUT}; a write call that does not complete within the timeout (the receiver stopped
+ * reading, its window stays shut) is ended by a watchdog that closes the socket, since Java has no
+ * write timeout. Fed by {@link LiveCopy} (direct buffers) the sinks write at most 1 MiB (jvz, one
+ * block) or 64 KiB (legacy) a call, so the timeout must exceed that much data at the slowest
+ * bandwidth expected; a caller writing a large heap buffer to a legacy sink makes one call of up to a
+ * whole frame.
  * Either way the caller gets a {@link SocketTimeoutException} that says the receiver stalled.
  *
  * <p>Thread-safety: the streams are used by the one sender thread; the watchdog runs on a shared

@@ -394,6 +394,50 @@ class CopyFaultsTest {
                 Arguments.of(p, 503L)));
     }
 
+    /**
+     * The feedback direction breaks while an answer is on its way. The sync ack lost: nothing was
+     * frozen, the receiver (its connection gone) drops the file. The last answer lost (jvz DONE, the
+     * legacy finish's sync ack): the sender fails and thaws; for jvz the receiver has already kept a
+     * complete, verified copy, which the caller must remove (the migration's undo), since the sender
+     * cannot know.
+     */
+    @ParameterizedTest(name = "{0}, answer {1} lost")
+    @MethodSource("lostAnswers")
+    void aLostAnswerFailsTheSender(Protocol p, int answer) throws Exception {
+        FaultRig rig = new FaultRig(dir, p, 42);
+        // Feedback bytes before the answer: jvz HELLO_ACK (32 + 24), then SYNC_ACK (32), then DONE;
+        // legacy (on its own connection): SUCCESS\n for the pre-freeze sync, then for finish()'s sync.
+        long before = p == Protocol.JVZ ? (answer == 1 ? 56 : 56 + 32) : (answer == 1 ? 0 : 8);
+        rig.fault = new Fault(Kind.CUT_BACK, rig.dataConnection(), before + 3);
+        Run run = rig.run();
+        String why = p + " answer " + answer + " lost";
+        try {
+            assertThat(run.proxy.fired.getCount()).as(why + ": the cut happened").isZero();
+            if (answer == 1) {
+                assertCleanFailure(run, why, false, false);
+                assertThat(run.failure).hasMessageContaining("did not acknowledge the sync before the freeze");
+            } else if (p == Protocol.LEGACY) {
+                assertCleanFailure(run, why, true, false);
+                assertThat(run.failure).hasMessageContaining("the destination failed to finish the copy");
+            } else {
+                assertThat(run.failure).isInstanceOf(LiveCopyException.class)
+                        .hasMessageContaining("the destination failed to finish the copy");
+                assertThat(run.freeze.thaws).hasValue(1);
+                assertThat(run.tracker.get().isRunning()).isFalse();
+                assertThat(run.receiver.get(10, TimeUnit.SECONDS).protocol()).as("the receiver finished").isEqualTo("jvz");
+                assertThat(Files.readAllBytes(run.target)).as("and kept a complete copy")
+                        .isEqualTo(withCleanHeader(run.expectedSource));
+            }
+            System.out.println(why + " -> " + run.failure.getMessage());
+        } finally {
+            run.image.close();
+        }
+    }
+
+    static Stream<Arguments> lostAnswers() {
+        return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Arguments.of(p, 1), Arguments.of(p, 2)));
+    }
+
     // ---- what every failure must leave behind ----------------------------------------------------
 
     static Throwable receiverFailure(Run run) throws Exception {

@@ -27,7 +27,8 @@ import java.util.concurrent.CountDownLatch;
 final class FaultProxy implements AutoCloseable {
     static final int BUFFER = 64 << 10;
 
-    enum Kind { NONE, CUT, FLIP, STALL, HOOK }
+    /** CUT_BACK counts the receiver→sender (feedback) stream instead: it loses an answer. */
+    enum Kind { NONE, CUT, FLIP, STALL, HOOK, CUT_BACK }
 
     /** @param connection 1-based connection the fault applies to; @param offset sender→receiver byte offset */
     record Fault(Kind kind, int connection, long offset) {
@@ -90,8 +91,8 @@ final class FaultProxy implements AutoCloseable {
                 CountDownLatch backDone = new CountDownLatch(1);
                 Thread.ofPlatform().daemon().name("proxy-s2r-" + conn).start(() -> senderToReceiver(conn, client, upstream,
                         rec, backDone));
-                Thread.ofPlatform().daemon().name("proxy-r2s-" + conn).start(() -> receiverToSender(upstream, client,
-                        backDone));
+                Thread.ofPlatform().daemon().name("proxy-r2s-" + conn).start(() -> receiverToSender(conn, upstream,
+                        client, backDone));
             } catch (IOException e) {
                 return; // closed
             }
@@ -107,7 +108,7 @@ final class FaultProxy implements AutoCloseable {
             CountDownLatch backDone) {
         byte[] buf = new byte[16 << 10];
         long count = 0;
-        boolean armed = fault.kind() != Kind.NONE && fault.connection() == conn;
+        boolean armed = fault.kind() != Kind.NONE && fault.kind() != Kind.CUT_BACK && fault.connection() == conn;
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
@@ -169,8 +170,10 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void receiverToSender(Socket from, Socket to, CountDownLatch backDone) {
+    private void receiverToSender(int conn, Socket from, Socket to, CountDownLatch backDone) {
         byte[] buf = new byte[16 << 10];
+        long count = 0;
+        boolean armed = fault.kind() == Kind.CUT_BACK && fault.connection() == conn;
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
@@ -184,7 +187,16 @@ final class FaultProxy implements AutoCloseable {
                     to.shutdownOutput();
                     return;
                 }
+                if (armed && fault.offset() >= count && fault.offset() < count + n) {
+                    out.write(buf, 0, (int) (fault.offset() - count));
+                    out.flush();
+                    backDone.countDown();
+                    closeBoth(from, to);
+                    fired.countDown();
+                    return;
+                }
                 out.write(buf, 0, n);
+                count += n;
             }
         } catch (IOException e) {
             backDone.countDown();

@@ -73,26 +73,32 @@ public final class Receiver {
 
     /** Receives one copy into {@code target}; see the class comment for failure behaviour. */
     public Result receive(InputStream in, OutputStream feedback, Path target, Options options) throws IOException {
+        // The first frame's marker tells the protocol, so even a refusal below is answered in the
+        // sender's language (a jvz sender that got no answer would take us for a legacy receiver and
+        // fall back, then fail with a bare "Broken pipe").
+        byte[] probe = StreamIo.readUpTo(in, 4);
+        boolean jvz = probe.length == 4 && options.acceptJvz()
+                && ByteBuffer.wrap(probe).order(ByteOrder.LITTLE_ENDIAN).getInt() == JvzFormat.MARKER;
+        if (probe.length < 4) {
+            CopyProtocolException e = new CopyProtocolException("stream ended after " + probe.length
+                    + " bytes, before the first frame header: the sender stopped or never started");
+            answerFailure(e, feedback, !jvz);
+            throw e;
+        }
         boolean existed = Files.exists(target);
         if (existed && !options.resume()) {
-            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
+            var e = new java.nio.file.FileAlreadyExistsException(target.toString(), null,
                     "the copy target exists; remove it, or receive with resume to continue a kept copy");
+            answerFailure(e, feedback, !jvz); // the file is not this receive's: left alone
+            throw e;
         }
         var openOpts = existed
                 ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
         TargetFile file = opener.open(target, openOpts);
-        boolean legacy = true;
         try {
-            byte[] probe = StreamIo.readUpTo(in, 4);
-            if (probe.length < 4) {
-                throw new CopyProtocolException("stream ended after " + probe.length
-                        + " bytes, before the first frame header: the sender stopped or never started");
-            }
-            int marker = ByteBuffer.wrap(probe).order(ByteOrder.LITTLE_ENDIAN).getInt();
             Result r;
-            if (marker == JvzFormat.MARKER && options.acceptJvz()) {
-                legacy = false;
+            if (jvz) {
                 r = new JvzSession(in, feedback, file, options, existed, probe).run();
             } else {
                 if (existed) {
@@ -103,7 +109,7 @@ public final class Receiver {
             file.close();
             return r;
         } catch (IOException | RuntimeException e) {
-            fail(e, feedback, legacy, file, target, options, existed);
+            fail(e, feedback, !jvz, file, target, options, existed);
             throw e;
         }
     }
@@ -132,6 +138,11 @@ public final class Receiver {
                 e.addSuppressed(suppressed);
             }
         }
+        answerFailure(e, feedback, legacy);
+    }
+
+    /** Tells the sender about {@code e}: legacy FAILURE\n or a jvz ERROR with the message; best effort. */
+    private static void answerFailure(Exception e, OutputStream feedback, boolean legacy) {
         if (feedback != null) {
             try {
                 if (legacy) {

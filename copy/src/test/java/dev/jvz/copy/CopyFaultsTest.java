@@ -438,6 +438,39 @@ class CopyFaultsTest {
         return Stream.of(Protocol.values()).flatMap(p -> Stream.of(Arguments.of(p, 1), Arguments.of(p, 2)));
     }
 
+    /**
+     * The receiver's target already exists (a leftover of an earlier attempt): it refuses in the
+     * sender's protocol, so a jvz sender says why instead of taking it for a legacy receiver, falling
+     * back and failing with a bare "Broken pipe"; nothing is tracked, sent or frozen, and the existing
+     * file is left alone.
+     */
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void anExistingTargetIsRefusedAndTheSenderSaysWhy(Protocol p) throws Exception {
+        FaultRig rig = new FaultRig(dir, p, 42);
+        Files.write(rig.target, new byte[] {7});
+        Run run = rig.run();
+        try {
+            if (p == Protocol.JVZ) {
+                assertThat(run.failure).isInstanceOf(RemoteFailureException.class)
+                        .hasMessageContaining("the receiver refused the copy")
+                        .hasMessageContaining("the copy target exists");
+                assertThat(run.tracker.get()).as("nothing started").isNull();
+            } else {
+                // Legacy can only say FAILURE; the copy stops in pass 1.
+                assertThat(run.failure).isInstanceOf(LiveCopyException.class)
+                        .hasMessageContaining("the receiver reported FAILURE");
+                assertThat(run.tracker.get().isRunning()).isFalse();
+            }
+            assertThat(run.freeze.freezes).hasValue(0);
+            assertThat(receiverFailure(run)).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+            assertThat(Files.readAllBytes(rig.target)).as("the existing file is left alone").containsExactly(7);
+            System.out.println(p + " existing target -> " + run.failure.getMessage());
+        } finally {
+            run.image.close();
+        }
+    }
+
     // ---- what every failure must leave behind ----------------------------------------------------
 
     static Throwable receiverFailure(Run run) throws Exception {

@@ -35,9 +35,24 @@ public final class CopySinks {
      * hung receiver is not a legacy one). Other transports have no timeout.
      */
     public static CopySink open(Connector connector, JvzOptions options, Duration helloTimeout) throws IOException {
-        Transports.Duplex d = connector.connect();
+        return open(connector, options, helloTimeout, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #open(Connector, JvzOptions, Duration)}; when the transport is a socket and
+     * {@code stallTimeout} is positive, a receiver that takes no data (a write makes no progress) or
+     * sends no awaited answer (sync ack, DONE) for that long fails the sink with a
+     * {@link SocketTimeoutException} saying it stalled, and the connection is closed. Zero = wait
+     * forever. Mind that the jvz DONE comes after the receiver has digested the whole file: allow for
+     * that at its disk speed.
+     */
+    public static CopySink open(Connector connector, JvzOptions options, Duration helloTimeout, Duration stallTimeout)
+            throws IOException {
+        Transports.Duplex raw = connector.connect();
+        Socket socket = raw.resource() instanceof Socket s ? s : null;
+        Transports.Duplex d = raw;
         try {
-            Socket socket = d.resource() instanceof Socket s ? s : null;
+            d = StallGuard.guard(raw, stallTimeout);
             if (socket != null) {
                 socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, helloTimeout.toMillis())));
             }
@@ -51,7 +66,9 @@ public final class CopySinks {
                 throw t;
             }
             if (socket != null) {
-                socket.setSoTimeout(0); // a sync may wait on a slow fdatasync for long
+                // Without a stall timeout a sync may wait on a slow fdatasync for as long as it takes.
+                socket.setSoTimeout(stallTimeout.isNegative() ? 0
+                        : (int) Math.min(Integer.MAX_VALUE, stallTimeout.toMillis()));
             }
             return sink;
         } catch (HelloRejectedException e) {
@@ -60,7 +77,7 @@ public final class CopySinks {
             closeQuietly(d, e);
             throw e;
         }
-        Transports.Duplex legacy = connector.connect();
+        Transports.Duplex legacy = StallGuard.guard(connector.connect(), stallTimeout);
         return new LegacyStreamSink(legacy.out(), legacy.in(), options.bwlimitBytesPerSecond());
     }
 

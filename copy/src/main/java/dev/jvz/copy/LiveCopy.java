@@ -405,17 +405,24 @@ public final class LiveCopy {
             throw new LiveCopyException(name + ": pass " + number + " could not read the source (" + c.getMessage()
                     + "); the copy is incomplete" + thawNote(phase) + "; fix the cause and run the copy again", c);
         } catch (java.io.InterruptedIOException e) {
+            if (e instanceof java.net.SocketTimeoutException) {
+                throw couldNotSend(number, phase, e); // a stalled receiver, not an interrupt
+            }
             throw new LiveCopyException(name + ": pass " + number + " was interrupted; the copy is incomplete"
                     + thawNote(phase), e);
         } catch (IOException | RuntimeException e) {
-            throw new LiveCopyException(name + ": pass " + number + " could not send to the destination ("
-                    + e.getMessage() + "); the copy is incomplete" + thawNote(phase)
-                    + "; check the destination and run the copy again", e);
+            throw couldNotSend(number, phase, e);
         }
         long nanos = clock.nanoTime() - t0;
         long dirty = tracker.dirtyBytes() + pendingBytes();
         double secs = nanos / 1e9;
         return new Pass(number, phase, bytes, nanos, nanos > 0 ? bytes / secs : 0, dirty, nanos > 0 ? dirty / secs : 0);
+    }
+
+    private LiveCopyException couldNotSend(int number, Phase phase, Exception e) {
+        return new LiveCopyException(name + ": pass " + number + " could not send to the destination ("
+                + e.getMessage() + "); the copy is incomplete" + thawNote(phase)
+                + "; check the destination and run the copy again", e);
     }
 
     private static String thawNote(Phase phase) {

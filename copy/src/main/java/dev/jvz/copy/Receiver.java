@@ -24,7 +24,8 @@ import java.util.zip.CRC32C;
  * <p>On any failure (truncated or malformed stream, oversized frame, write error, checksum or
  * digest mismatch) it answers a failure on the feedback channel when it can (legacy
  * {@code FAILURE\n}, which a legacy sender reads as its next sync answer; jvz ERROR), removes the
- * partial file unless {@link Options#keep()} was asked, and throws. It never closes {@code in} or
+ * partial file unless {@link Options#keep()} was asked (a file it created and never wrote is removed
+ * anyway), and throws. It never closes {@code in} or
  * {@code feedback}: the caller owns the transport.
  *
  * <p>One receive runs on the calling thread; instances hold no state, so calls may run concurrently
@@ -72,26 +73,32 @@ public final class Receiver {
 
     /** Receives one copy into {@code target}; see the class comment for failure behaviour. */
     public Result receive(InputStream in, OutputStream feedback, Path target, Options options) throws IOException {
+        // The first frame's marker tells the protocol, so even a refusal below is answered in the
+        // sender's language (a jvz sender that got no answer would take us for a legacy receiver and
+        // fall back, then fail with a bare "Broken pipe").
+        byte[] probe = StreamIo.readUpTo(in, 4);
+        boolean jvz = probe.length == 4 && options.acceptJvz()
+                && ByteBuffer.wrap(probe).order(ByteOrder.LITTLE_ENDIAN).getInt() == JvzFormat.MARKER;
+        if (probe.length < 4) {
+            CopyProtocolException e = new CopyProtocolException("stream ended after " + probe.length
+                    + " bytes, before the first frame header: the sender stopped or never started");
+            answerFailure(e, feedback, !jvz);
+            throw e;
+        }
         boolean existed = Files.exists(target);
         if (existed && !options.resume()) {
-            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
+            var e = new java.nio.file.FileAlreadyExistsException(target.toString(), null,
                     "the copy target exists; remove it, or receive with resume to continue a kept copy");
+            answerFailure(e, feedback, !jvz); // the file is not this receive's: left alone
+            throw e;
         }
         var openOpts = existed
                 ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
         TargetFile file = opener.open(target, openOpts);
-        boolean legacy = true;
         try {
-            byte[] probe = StreamIo.readUpTo(in, 4);
-            if (probe.length < 4) {
-                throw new CopyProtocolException("stream ended after " + probe.length
-                        + " bytes, before the first frame header: the sender stopped or never started");
-            }
-            int marker = ByteBuffer.wrap(probe).order(ByteOrder.LITTLE_ENDIAN).getInt();
             Result r;
-            if (marker == JvzFormat.MARKER && options.acceptJvz()) {
-                legacy = false;
+            if (jvz) {
                 r = new JvzSession(in, feedback, file, options, existed, probe).run();
             } else {
                 if (existed) {
@@ -102,13 +109,40 @@ public final class Receiver {
             file.close();
             return r;
         } catch (IOException | RuntimeException e) {
-            fail(e, feedback, legacy, file, target, options);
+            fail(e, feedback, !jvz, file, target, options, existed);
             throw e;
         }
     }
 
     private static void fail(Exception e, OutputStream feedback, boolean legacy, TargetFile file,
-                             Path target, Options options) {
+                             Path target, Options options, boolean existed) {
+        // Clean up before answering: a sender that hears the failure may reconnect at once (the legacy
+        // fallback after a refused jvz hello does) and must find the target gone.
+        // A file this receive created and never wrote holds nothing to resume from, and kept it would
+        // make the next attempt fail with "the copy target exists": remove it even with keep.
+        boolean empty = false;
+        try {
+            empty = !existed && file.size() == 0;
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        try {
+            file.close();
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        if (!options.keep() || empty) {
+            try {
+                Files.deleteIfExists(target);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+        }
+        answerFailure(e, feedback, legacy);
+    }
+
+    /** Tells the sender about {@code e}: legacy FAILURE\n or a jvz ERROR with the message; best effort. */
+    private static void answerFailure(Exception e, OutputStream feedback, boolean legacy) {
         if (feedback != null) {
             try {
                 if (legacy) {
@@ -119,18 +153,6 @@ public final class Receiver {
                 feedback.flush();
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed); // the sender may be gone already
-            }
-        }
-        try {
-            file.close();
-        } catch (IOException suppressed) {
-            e.addSuppressed(suppressed);
-        }
-        if (!options.keep()) {
-            try {
-                Files.deleteIfExists(target);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
             }
         }
     }

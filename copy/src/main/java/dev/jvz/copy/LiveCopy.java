@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -91,6 +92,8 @@ public final class LiveCopy {
     private final NanoClock clock;
     private final Listener listener;
     private final int blockBytes;
+    private final ResumeInfo resume;
+    private final java.nio.file.Path resumeSource;
 
     /**
      * Extents a drain returned that already belong to the next pass (it wrapped to a lower offset): set
@@ -110,6 +113,8 @@ public final class LiveCopy {
         this.clock = b.clock;
         this.listener = b.listener;
         this.blockBytes = b.blockBytes;
+        this.resume = b.resume;
+        this.resumeSource = b.resumeSource;
     }
 
     /** A copy of {@code image}'s top delta file to {@code sink}. */
@@ -119,6 +124,7 @@ public final class LiveCopy {
         Builder b = new Builder(top.toString(), sink);
         b.trackerStarter = () -> DirtySource.of(WriteTracker.start(image, b.granularity));
         b.sourceOpener = () -> FileSource.open(top);
+        b.resumeSource = top;
         b.granularity = (int) Math.min(WriteTracker.DEFAULT_GRANULARITY, image.clusterBytes());
         return b;
     }
@@ -144,6 +150,8 @@ public final class LiveCopy {
         private NanoClock clock = NanoClock.SYSTEM;
         private Listener listener = new Listener() { };
         private int blockBytes = DEFAULT_BLOCK_BYTES;
+        private ResumeInfo resume = ResumeInfo.NONE;
+        private java.nio.file.Path resumeSource;
 
         private Builder(String name, CopySink sink) {
             this.name = name;
@@ -174,6 +182,17 @@ public final class LiveCopy {
         /** Runs before the last unfrozen pass, e.g. syncfs of the mounted fs (default: nothing). May throw unchecked. */
         public Builder preFreezeSync(Runnable r) {
             this.preFreezeSync = Objects.requireNonNull(r, "preFreezeSync");
+            return this;
+        }
+
+        /**
+         * Resume from what the receiver kept ({@link JvzStreamSink#resume()}): pass 1 skips every range
+         * whose digest matches the source when the copy starts (tracking is already on, so a later write
+         * there is sent by a dirty pass). The sink must end with a final digest, which catches anything
+         * else that differs (the receiver refuses a resumed copy without one).
+         */
+        public Builder resume(ResumeInfo info) {
+            this.resume = Objects.requireNonNull(info, "info");
             return this;
         }
 
@@ -336,17 +355,53 @@ public final class LiveCopy {
     private Pass linearPass(PassPipeline pipe, DirtySource tracker, FileSource src) throws LiveCopyException {
         long end = tracker.fileSize();
         long[] pos = {0};
+        BitSet kept = keptRanges();
         return timedPass(pipe, tracker, 1, Phase.LIVE, src, b -> {
-            if (pos[0] >= end) {
+            while (pos[0] < end) {
+                int n = (int) Math.min(b.free(), end - pos[0]);
+                if (!kept.isEmpty() && pos[0] < resume.keptLength()) {
+                    // Within the kept part, decide range by range: one changed range costs itself only.
+                    n = (int) Math.min(n, resume.rangeSize() - pos[0] % resume.rangeSize());
+                }
+                // The tracker's rule: move the track end first, then read up to it as the file is now.
+                tracker.setTrackEnd(pos[0] + n);
+                if (covered(kept, pos[0], n)) {
+                    pos[0] += n; // the receiver kept exactly these bytes: nothing to send
+                    continue;
+                }
+                b.read(src, pos[0], n, true);
+                pos[0] += n;
+                return pos[0] < end;
+            }
+            return false;
+        });
+    }
+
+    /** Ranges of the receiver's kept file that equal the source now (tracking is on); empty without resume. */
+    private BitSet keptRanges() throws LiveCopyException {
+        if (resume.keptLength() == 0 || resume.digests().isEmpty() || resumeSource == null) {
+            return new BitSet();
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(resumeSource)) {
+            return resume.matchingRanges(ch);
+        } catch (IOException e) {
+            throw new LiveCopyException(name + ": cannot compare the source with the receiver's kept copy ("
+                    + e.getMessage() + "); run the copy again without resume", e);
+        }
+    }
+
+    /** True when every byte of [pos, pos+n) lies in a kept range whose digest matched. */
+    private boolean covered(BitSet kept, long pos, int n) {
+        if (kept.isEmpty() || pos + n > resume.keptLength()) {
+            return false;
+        }
+        int rs = resume.rangeSize();
+        for (long r = pos / rs; r <= (pos + n - 1) / rs; r++) {
+            if (!kept.get((int) r)) {
                 return false;
             }
-            int n = (int) Math.min(b.free(), end - pos[0]);
-            // The tracker's rule: move the track end first, then read up to it as the file is now.
-            tracker.setTrackEnd(pos[0] + n);
-            b.read(src, pos[0], n, true);
-            pos[0] += n;
-            return pos[0] < end;
-        });
+        }
+        return true;
     }
 
     /**

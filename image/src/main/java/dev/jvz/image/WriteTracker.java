@@ -358,10 +358,12 @@ public final class WriteTracker implements AutoCloseable {
             wraps++;
         }
         if (g < 0) {
-            cursor = 0;
             long len = Math.min(fileEnd - trackEnd, maxGranules << shift);
             trackEnd += len;
             lastEnd = trackEnd;
+            // Continue the tail on the next call; wrap to offset 0 only once all of it is sent (as ploop
+            // does): nothing is recorded at or past the track end, so the cursor finds the tail again.
+            cursor = trackEnd >>> shift;
             return new Extent(off, len);
         }
         long runEnd = dirty.nextAbsentValue((int) g);

@@ -13,6 +13,8 @@
 #                MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only
 #   qemu-parallels  qemu-img convert -f parallels -O parallels src dst
 #   qemu-raw     qemu-img convert -f parallels -O raw src dst
+#   read         dd if=src of=/dev/null bs=4M: the disk's sequential read rate, the ceiling of any copy
+#                that reads the source from disk (max(read, send) with a faster send)
 # Each timed run: sync; echo 3 > /proc/sys/vm/drop_caches (root), then the wall clock of the command PLUS
 # a following `sync` (the jvz receiver fdatasyncs, qemu-img and nbdcopy leave dirty pages: the sync makes
 # all "data on disk"). MiB/s = source file bytes / that time. The row order alternates each repetition.
@@ -101,10 +103,11 @@ run_row() {
       kill "$nbdpid"; wait "$nbdpid" 2>/dev/null || true; nbdpid="" ;;
     qemu-parallels) rm -f q.hdd; timed qemu-parallels qemu-img convert -f parallels -O parallels "$src" q.hdd ;;
     qemu-raw) rm -f q.raw; timed qemu-raw qemu-img convert -f parallels -O raw "$src" q.raw ;;
+    read) timed read dd if="$src" of=/dev/null bs=4M ;;
   esac
 }
 
-rows=(jvz-legacy jvz-jvz nbdcopy qemu-parallels qemu-raw)
+rows=(jvz-legacy jvz-jvz nbdcopy qemu-parallels qemu-raw read)
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 if [ "$do_tp" = 1 ]; then
   echo "# part 1: pass-1 throughput, $reps repetitions, caches dropped before each run"
@@ -128,11 +131,11 @@ if [ "$do_tp" = 1 ]; then
     echo "| $row | ${med[$row]} |${secs[$row]} |${pass1[$row]:- -} |"
   done
   echo
-  echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | qemu-img -O parallels | qemu-img -O raw |"
-  echo "|---|---:|---:|---:|"
+  echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | qemu-img -O parallels | qemu-img -O raw | dd read |"
+  echo "|---|---:|---:|---:|---:|"
   for j in jvz-legacy jvz-jvz; do
     printf '| %s |' "$j"
-    for p in nbdcopy qemu-parallels qemu-raw; do
+    for p in nbdcopy qemu-parallels qemu-raw read; do
       printf ' %s |' "$(awk -v a="${med[$j]}" -v b="${med[$p]}" 'BEGIN { printf "%.2f", a / b }')"
     done
     echo

@@ -134,7 +134,10 @@ public final class CopyBench {
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String line = stdout.readLine();
-            if (line == null || !line.startsWith("port=")) {
+            while (line != null && !line.startsWith("port=")) { // e.g. JVM log lines (JFR) come first
+                line = stdout.readLine();
+            }
+            if (line == null) {
                 process.destroyForcibly();
                 throw new IOException("the receiver JVM did not report its port (got '" + line + "')");
             }
@@ -153,6 +156,9 @@ public final class CopyBench {
         /** Waits for the receiver to exit; returns its result line. */
         String await() throws IOException, InterruptedException {
             String line = stdout.readLine();
+            while (line != null && !line.startsWith("mode=receive")) {
+                line = stdout.readLine();
+            }
             if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 throw new IOException("the receiver JVM failed (exit " + (process.isAlive() ? "none" : process.exitValue())
                         + ")");

@@ -2,7 +2,7 @@
 # Live copy benchmark: jvz LiveCopy side by side with nbdcopy/qemu-nbd and qemu-img convert, then the
 # frozen final-pass window of a LiveCopy under a steady random-write load.
 #
-#   bench/copy-bench.sh [--size 2G] [--reps 3] [--runs 6] [--jvz-runs 3] [--rate 6] [--max-downtime 50]
+#   bench/copy-bench.sh [--size 2G] [--reps 3] [--runs 6] [--jvz-runs 3] [--rate 7] [--max-downtime 50]
 #                       [--dir /var/tmp/jvz-copybench] [--skip-throughput] [--skip-live]
 #   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR; e.g. SIZE=512M REPS=1 RUNS=2)
 #
@@ -18,14 +18,15 @@
 # Each timed run: sync; echo 3 > /proc/sys/vm/drop_caches (root), then the wall clock of the command PLUS
 # a following `sync` (the jvz receiver fdatasyncs, qemu-img and nbdcopy leave dirty pages: the sync makes
 # all "data on disk"). MiB/s = source file bytes / that time. The row order alternates each repetition.
-# jvz's times include starting two JVMs (~0.1-0.3 s); its in-process pass-1 rate is shown too.
+# jvz's times include starting two JVMs (~0.1-0.3 s); its in-process pass-1 rate is shown too. CPU
+# seconds (user+sys, /usr/bin/time, children included; for nbdcopy plus qemu-nbd's) show the cost per copy.
 #
 # Part 2, frozen window: CopyBench live (see its class comment) on a copy of the image, caches warm.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 . "$here/scripts/env.sh"
 
-size="${SIZE:-2G}" reps="${REPS:-3}" runs="${RUNS:-6}" jvz_runs="${JVZ_RUNS:-3}" rate="${RATE:-6}"
+size="${SIZE:-2G}" reps="${REPS:-3}" runs="${RUNS:-6}" jvz_runs="${JVZ_RUNS:-3}" rate="${RATE:-7}"
 maxdown="${MAX_DOWNTIME:-50}" dir="${DIR:-/var/tmp/jvz-copybench}" do_tp=1 do_live=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -69,20 +70,27 @@ echo "# source $src: $bytes bytes; load average $(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date +%s)
 
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
-declare -A secs pass1
+declare -A secs pass1 cpu
 timed() { # row CMD...: drop caches, time CMD + sync, record seconds
   local row="$1"; shift
   drop
   local t0 t1 s
+  local srv0=0 srv1=0
+  [ -n "$nbdpid" ] && srv0=$(awk '{ print $14 + $15 }' "/proc/$nbdpid/stat")
   t0=$(date +%s%N)
-  "$@" > "last-$row.out" 2>&1 || { echo "copy-bench: $row failed:"; cat "last-$row.out"; exit 1; } >&2
+  /usr/bin/time -f "%U %S" -o "last-$row.cpu" "$@" > "last-$row.out" 2>&1 \
+    || { echo "copy-bench: $row failed:"; cat "last-$row.out"; exit 1; } >&2
   sync
   t1=$(date +%s%N)
+  [ -n "$nbdpid" ] && srv1=$(awk '{ print $14 + $15 }' "/proc/$nbdpid/stat")
   s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
   secs[$row]="${secs[$row]:-} $s"
+  # CPU seconds (user + sys) of the command and its children, plus the qemu-nbd server's for nbdcopy.
+  local c; c=$(awk -v d="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $1 + $2 + d / hz }' "last-$row.cpu")
+  cpu[$row]="${cpu[$row]:-} $c"
   local extra=""
   case "$row" in jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;; esac
-  printf '  %-15s %7.3f s %8.1f MiB/s  %s\n' "$row" "$s" "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')" "$extra"
+  printf '  %-15s %7.3f s %8.1f MiB/s  cpu %6.2f s  %s\n' "$row" "$s" "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')" "$c" "$extra"
 }
 
 sock="$dir/nbd.sock"
@@ -122,13 +130,13 @@ if [ "$do_tp" = 1 ]; then
   cmp n.raw q.raw || { echo "copy-bench: nbdcopy and qemu-img raw outputs differ" >&2; exit 1; }
   qemu-img compare -f parallels -F parallels "$src" q.hdd >/dev/null || { echo "copy-bench: qemu-img parallels copy differs" >&2; exit 1; }
   echo
-  echo "| row | MiB/s (median, wall + sync) | seconds (runs) | in-process pass-1 MiB/s (runs) |"
-  echo "|---|---:|---|---|"
+  echo "| row | MiB/s (median, wall + sync) | seconds (runs) | CPU s user+sys (runs) | in-process pass-1 MiB/s (runs) |"
+  echo "|---|---:|---|---|---|"
   declare -A med
   for row in "${rows[@]}"; do
     s=$(echo "${secs[$row]}" | median)
     med[$row]=$(awk -v b="$bytes" -v s="$s" 'BEGIN { printf "%.1f", b / 1048576 / s }')
-    echo "| $row | ${med[$row]} |${secs[$row]} |${pass1[$row]:- -} |"
+    echo "| $row | ${med[$row]} |${secs[$row]} |${cpu[$row]} |${pass1[$row]:- -} |"
   done
   echo
   echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | qemu-img -O parallels | qemu-img -O raw | dd read |"

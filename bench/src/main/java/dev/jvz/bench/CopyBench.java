@@ -41,7 +41,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * mkimage IMG --size BYTES [--seed S]                       a fully allocated ploop image of random data
  * receive --out FILE [--listen 127.0.0.1:0]                 one Receiver; prints "port=N" once listening
  * send    IMG --out FILE --protocol legacy|jvz              LiveCopy of an idle image to a receiver JVM
- * live    IMG --out FILE --protocol legacy|jvz [--runs 6] [--rate-mib 6] [--writers 4] [--flush-every 64]
+ * live    IMG --out FILE --protocol legacy|jvz [--runs 6] [--rate-mib 7] [--writers 4] [--flush-every 64]
  *         [--max-downtime-ms 50] [--warmup-ms 1000] [--verify true]
  *                                                           LiveCopy under a paced random-write load
  * </pre>
@@ -67,7 +67,7 @@ public final class CopyBench {
             case "receive" -> receive(Path.of(a.required("--out")), a.opt("--listen", "127.0.0.1:0"));
             case "send" -> send(Path.of(a.positional(0)), Path.of(a.required("--out")), a.opt("--protocol", "legacy"));
             case "live" -> live(Path.of(a.positional(0)), Path.of(a.required("--out")), a.opt("--protocol", "legacy"),
-                    a.intOpt("--runs", 6), Double.parseDouble(a.opt("--rate-mib", "6")), a.intOpt("--writers", 4),
+                    a.intOpt("--runs", 6), Double.parseDouble(a.opt("--rate-mib", "7")), a.intOpt("--writers", 4),
                     a.intOpt("--flush-every", 64), a.intOpt("--max-downtime-ms", 50), a.intOpt("--warmup-ms", 1000),
                     Boolean.parseBoolean(a.opt("--verify", "true")), a.longOpt("--seed", 1));
             default -> usage("unknown mode '" + args[0] + "'");

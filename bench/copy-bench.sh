@@ -9,6 +9,8 @@
 # Part 1, pass-1 throughput of an idle, fully allocated image of random data (CopyBench mkimage). Rows:
 #   jvz-legacy   CopyBench send --protocol legacy: LiveCopy -> Receiver in a second JVM, TCP loopback
 #   jvz-jvz      the same with the jvz protocol (CRC32C per block; the receiver digests the file at END)
+#   jvz-send     jvz-legacy to a receiver JVM that parses and drops the stream (CopyBench discard): the
+#                read + send side alone, no destination disk
 #   nbdcopy      nbdcopy nbd+unix:///?socket=S out.raw, from an already running
 #                MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only
 #   qemu-parallels  qemu-img convert -f parallels -O parallels src dst
@@ -102,6 +104,7 @@ run_row() {
   case "$1" in
     jvz-legacy) rm -f j-legacy.hdd; timed jvz-legacy "${JVZ[@]}" send "$src" --out j-legacy.hdd --protocol legacy ;;
     jvz-jvz) rm -f j-jvz.hdd; timed jvz-jvz "${JVZ[@]}" send "$src" --out j-jvz.hdd --protocol jvz ;;
+    jvz-send) timed jvz-send "${JVZ[@]}" send "$src" --out /nonexistent --protocol legacy --discard true ;;
     nbdcopy)
       rm -f n.raw "$sock"
       MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only -k "$sock" "$src" &
@@ -115,7 +118,7 @@ run_row() {
   esac
 }
 
-rows=(jvz-legacy jvz-jvz nbdcopy qemu-parallels qemu-raw read)
+rows=(jvz-legacy jvz-jvz jvz-send nbdcopy qemu-parallels qemu-raw read)
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 if [ "$do_tp" = 1 ]; then
   echo "# part 1: pass-1 throughput, $reps repetitions, caches dropped before each run"

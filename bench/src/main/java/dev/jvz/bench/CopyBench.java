@@ -41,6 +41,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * mkimage IMG --size BYTES [--seed S]                       a fully allocated ploop image of random data
  * receive --out FILE [--listen 127.0.0.1:0]                 one Receiver; prints "port=N" once listening
  * send    IMG --out FILE --protocol legacy|jvz              LiveCopy of an idle image to a receiver JVM
+ *         [--discard true]                                  legacy only: the receiver JVM reads and drops
+ *                                                           the data (the send side's ceiling, no disk write)
+ * discard [--listen 127.0.0.1:0]                            that receiver: parses legacy frames, answers
+ *                                                           syncs, writes nothing
  * live    IMG --out FILE --protocol legacy|jvz [--runs 6] [--rate-mib 7] [--writers 4] [--flush-every 64]
  *         [--max-downtime-ms 50] [--warmup-ms 1000] [--verify true]
  *                                                           LiveCopy under a paced random-write load
@@ -65,7 +69,9 @@ public final class CopyBench {
         switch (args[0]) {
             case "mkimage" -> mkimage(Path.of(a.positional(0)), a.size("--size", -1), a.longOpt("--seed", 1));
             case "receive" -> receive(Path.of(a.required("--out")), a.opt("--listen", "127.0.0.1:0"));
-            case "send" -> send(Path.of(a.positional(0)), Path.of(a.required("--out")), a.opt("--protocol", "legacy"));
+            case "send" -> send(Path.of(a.positional(0)), Path.of(a.required("--out")), a.opt("--protocol", "legacy"),
+                    Boolean.parseBoolean(a.opt("--discard", "false")));
+            case "discard" -> discard(a.opt("--listen", "127.0.0.1:0"));
             case "live" -> live(Path.of(a.positional(0)), Path.of(a.required("--out")), a.opt("--protocol", "legacy"),
                     a.intOpt("--runs", 6), Double.parseDouble(a.opt("--rate-mib", "7")), a.intOpt("--writers", 4),
                     a.intOpt("--flush-every", 64), a.intOpt("--max-downtime-ms", 50), a.intOpt("--warmup-ms", 1000),
@@ -120,6 +126,55 @@ public final class CopyBench {
         }
     }
 
+    /**
+     * A legacy-stream receiver that writes nothing: it parses the 16-byte frame headers (u32 marker,
+     * u32 size, u64 pos, little-endian; PLOOP-FORMAT.md section 3), skips the payloads, answers a sync
+     * request (size 4 at pos 0) with SUCCESS and stops at the end frame (size 0). Measures what the
+     * sender and the loopback connection can do without the destination disk.
+     */
+    static void discard(String listen) throws IOException {
+        try (ServerSocket ss = Transports.listen(listen)) {
+            System.out.println("port=" + ss.getLocalPort());
+            System.out.flush();
+            try (Transports.Duplex d = Transports.accept(ss, CONNECT_TIMEOUT)) {
+                java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(d.in(), 256 * 1024));
+                byte[] head = new byte[16];
+                byte[] skip = new byte[256 * 1024];
+                long bytes = 0;
+                int syncs = 0;
+                long t0 = System.nanoTime();
+                while (true) {
+                    in.readFully(head);
+                    ByteBuffer h = ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    int marker = h.getInt();
+                    long size = Integer.toUnsignedLong(h.getInt());
+                    long pos = h.getLong();
+                    if (marker != 0x4cc0ac3d || size > 16L << 20) {
+                        throw new IOException("not a legacy ploop-copy frame: marker 0x" + Integer.toHexString(marker)
+                                + ", size " + size);
+                    }
+                    if (size == 0) {
+                        break;
+                    }
+                    for (long left = size; left > 0; ) {
+                        int n = (int) Math.min(left, skip.length);
+                        in.readFully(skip, 0, n);
+                        left -= n;
+                    }
+                    if (size == 4 && pos == 0) {
+                        syncs++;
+                        d.out().write("SUCCESS\n".getBytes(StandardCharsets.US_ASCII));
+                        d.out().flush();
+                    } else {
+                        bytes += size;
+                    }
+                }
+                System.out.printf("mode=receive protocol=legacy-discard bytes=%d syncs=%d seconds=%.3f%n", bytes, syncs,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+        }
+    }
+
     /** A receiver JVM started with this JVM's java, flags and class path. */
     private static final class ReceiverProcess implements AutoCloseable {
         final Process process;
@@ -127,10 +182,16 @@ public final class CopyBench {
         private final BufferedReader stdout;
 
         ReceiverProcess(Path out) throws IOException {
+            this(out, false);
+        }
+
+        /** @param discard run {@link #discard} instead of a real receiver (out is then unused) */
+        ReceiverProcess(Path out, boolean discard) throws IOException {
             String java = ProcessHandle.current().info().command().orElse("java");
             List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xshare:auto",
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    CopyBench.class.getName(), "receive", "--out", out.toString()));
+                    CopyBench.class.getName()));
+            cmd.addAll(discard ? List.of("discard") : List.of("receive", "--out", out.toString()));
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String line = stdout.readLine();
@@ -176,10 +237,13 @@ public final class CopyBench {
 
     // ---- send: pass-1 throughput of an idle image ----------------------------------------------------
 
-    static void send(Path img, Path out, String protocol) throws Exception {
+    static void send(Path img, Path out, String protocol, boolean discard) throws Exception {
+        if (discard && !protocol.equals("legacy")) {
+            usage("--discard works with --protocol legacy only");
+        }
         Files.deleteIfExists(out);
         long t0 = System.nanoTime();
-        try (ReceiverProcess rp = new ReceiverProcess(out); Image image = Image.open(img, false)) {
+        try (ReceiverProcess rp = new ReceiverProcess(out, discard); Image image = Image.open(img, false)) {
             long t1 = System.nanoTime();
             CopyReport r;
             try (CopySink sink = rp.connect(protocol)) {
@@ -188,9 +252,9 @@ public final class CopyBench {
             String recv = rp.await();
             double total = (System.nanoTime() - t0) / 1e9;
             CopyReport.Pass p1 = r.passes().getFirst();
-            System.out.printf("mode=send protocol=%s file_bytes=%d pass1_bytes=%d pass1_seconds=%.3f pass1_mib_s=%.1f"
+            System.out.printf("mode=send protocol=%s%s file_bytes=%d pass1_bytes=%d pass1_seconds=%.3f pass1_mib_s=%.1f"
                             + " passes=%d copy_seconds=%.3f copy_mib_s=%.1f wall_seconds=%.3f jvm_start_seconds=%.3f%n",
-                    protocol, r.fileSize(), p1.bytes(), p1.nanos() / 1e9, p1.bandwidth() / MIB, r.passes().size(),
+                    protocol, discard ? "-discard" : "", r.fileSize(), p1.bytes(), p1.nanos() / 1e9, p1.bandwidth() / MIB, r.passes().size(),
                     r.totalNanos() / 1e9, r.fileSize() / MIB / (r.totalNanos() / 1e9), total, (t1 - t0) / 1e9);
             System.out.println(recv);
         }

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Live copy benchmark: jvz LiveCopy side by side with nbdcopy/qemu-nbd and qemu-img convert, then the
+# frozen final-pass window of a LiveCopy under a steady random-write load.
+#
+#   bench/copy-bench.sh [--size 2G] [--reps 3] [--runs 6] [--jvz-runs 3] [--rate 7] [--max-downtime 50]
+#                       [--dir /var/tmp/jvz-copybench] [--skip-throughput] [--skip-live]
+#   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR; e.g. SIZE=512M REPS=1 RUNS=2)
+#
+# Part 1, pass-1 throughput of an idle, fully allocated image of random data (CopyBench mkimage). Rows:
+#   jvz-legacy   CopyBench send --protocol legacy: LiveCopy -> Receiver in a second JVM, TCP loopback
+#   jvz-jvz      the same with the jvz protocol (CRC32C per block; the receiver digests the file at END)
+#   jvz-send     jvz-legacy to a receiver JVM that parses and drops the stream (CopyBench discard): the
+#                read + send side alone, no destination disk
+#   nbdcopy      nbdcopy nbd+unix:///?socket=S out.raw, from an already running
+#                MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only
+#   qemu-parallels  qemu-img convert -f parallels -O parallels src dst
+#   qemu-raw     qemu-img convert -f parallels -O raw src dst
+#   read         dd if=src of=/dev/null bs=4M: the disk's sequential read rate, the ceiling of any copy
+#                that reads the source from disk (max(read, send) with a faster send)
+# Each timed run: sync; echo 3 > /proc/sys/vm/drop_caches (root), then the wall clock of the command PLUS
+# a following `sync` (the jvz receiver fdatasyncs, qemu-img and nbdcopy leave dirty pages: the sync makes
+# all "data on disk"). MiB/s = source file bytes / that time. The row order alternates each repetition.
+# jvz's times include starting two JVMs (~0.1-0.3 s); its in-process pass-1 rate is shown too. CPU
+# seconds (user+sys, /usr/bin/time, children included; for nbdcopy plus qemu-nbd's) show the cost per copy.
+#
+# Part 2, frozen window: CopyBench live (see its class comment) on a copy of the image, caches warm.
+set -euo pipefail
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+. "$here/scripts/env.sh"
+
+size="${SIZE:-2G}" reps="${REPS:-3}" runs="${RUNS:-6}" jvz_runs="${JVZ_RUNS:-3}" rate="${RATE:-7}"
+maxdown="${MAX_DOWNTIME:-50}" dir="${DIR:-/var/tmp/jvz-copybench}" do_tp=1 do_live=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) size="$2"; shift 2 ;;
+    --reps) reps="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --jvz-runs) jvz_runs="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
+    --max-downtime) maxdown="$2"; shift 2 ;;
+    --dir) dir="$2"; shift 2 ;;
+    --skip-throughput) do_tp=0; shift ;;
+    --skip-live) do_live=0; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "copy-bench: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+for t in qemu-img qemu-nbd nbdcopy; do
+  command -v "$t" >/dev/null || { echo "copy-bench: $t missing; run scripts/install-deps.sh" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "copy-bench: must run as root (drop_caches)" >&2; exit 1; }
+jar="$here/bench/target/jvz-bench.jar"
+if [ ! -f "$jar" ] || [ ! -f "$here/bench/target/lib/jvz-copy-0.1.0-SNAPSHOT.jar" ]; then
+  (cd "$here" && mvn -q -o -pl image,copy,bench -am package -DskipTests)
+fi
+# Same JVM flags as bin/jvz; the receiver child JVM gets the same ones (CopyBench.ReceiverProcess).
+JVZ=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xshare:auto --enable-native-access=ALL-UNNAMED
+     -cp "$jar:$here/bench/target/lib/*" dev.jvz.bench.CopyBench)
+
+mkdir -p "$dir"
+cd "$dir"
+src="src-$size.hdd"
+if [ ! -f "$src" ]; then
+  echo "# making $src (fully allocated, random data)"
+  "${JVZ[@]}" mkimage "$src" --size "$size"
+  qemu-img check -f parallels "$src" >/dev/null
+fi
+bytes=$(stat -c %s "$src")
+echo "# $(nproc) CPUs, $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, kernel $(uname -r), $(df -h --output=source,fstype . | tail -1)"
+echo "# source $src: $bytes bytes; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+start=$(date +%s)
+
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+declare -A secs pass1 cpu
+timed() { # row CMD...: drop caches, time CMD + sync, record seconds
+  local row="$1"; shift
+  drop
+  local t0 t1 s
+  local srv0=0 srv1=0
+  [ -n "$nbdpid" ] && srv0=$(awk '{ print $14 + $15 }' "/proc/$nbdpid/stat")
+  t0=$(date +%s%N)
+  /usr/bin/time -f "%U %S" -o "last-$row.cpu" "$@" > "last-$row.out" 2>&1 \
+    || { echo "copy-bench: $row failed:"; cat "last-$row.out"; exit 1; } >&2
+  sync
+  t1=$(date +%s%N)
+  [ -n "$nbdpid" ] && srv1=$(awk '{ print $14 + $15 }' "/proc/$nbdpid/stat")
+  s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  secs[$row]="${secs[$row]:-} $s"
+  # CPU seconds (user + sys) of the command and its children, plus the qemu-nbd server's for nbdcopy.
+  local c; c=$(awk -v d="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $1 + $2 + d / hz }' "last-$row.cpu")
+  cpu[$row]="${cpu[$row]:-} $c"
+  local extra=""
+  case "$row" in jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;; esac
+  printf '  %-15s %7.3f s %8.1f MiB/s  cpu %6.2f s  %s\n' "$row" "$s" "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')" "$c" "$extra"
+}
+
+sock="$dir/nbd.sock"
+nbdpid=""
+cleanup() { [ -n "$nbdpid" ] && kill "$nbdpid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+run_row() {
+  case "$1" in
+    jvz-legacy) rm -f j-legacy.hdd; timed jvz-legacy "${JVZ[@]}" send "$src" --out j-legacy.hdd --protocol legacy ;;
+    jvz-jvz) rm -f j-jvz.hdd; timed jvz-jvz "${JVZ[@]}" send "$src" --out j-jvz.hdd --protocol jvz ;;
+    jvz-send) timed jvz-send "${JVZ[@]}" send "$src" --out /nonexistent --protocol legacy --discard true ;;
+    nbdcopy)
+      rm -f n.raw "$sock"
+      MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only -k "$sock" "$src" &
+      nbdpid=$!
+      for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+      timed nbdcopy nbdcopy "nbd+unix:///?socket=$sock" n.raw
+      kill "$nbdpid"; wait "$nbdpid" 2>/dev/null || true; nbdpid="" ;;
+    qemu-parallels) rm -f q.hdd; timed qemu-parallels qemu-img convert -f parallels -O parallels "$src" q.hdd ;;
+    qemu-raw) rm -f q.raw; timed qemu-raw qemu-img convert -f parallels -O raw "$src" q.raw ;;
+    read) timed read dd if="$src" of=/dev/null bs=4M ;;
+  esac
+}
+
+rows=(jvz-legacy jvz-jvz jvz-send nbdcopy qemu-parallels qemu-raw read)
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+if [ "$do_tp" = 1 ]; then
+  echo "# part 1: pass-1 throughput, $reps repetitions, caches dropped before each run"
+  for rep in $(seq 1 "$reps"); do
+    echo "# repetition $rep"
+    if [ $((rep % 2)) -eq 1 ]; then order=("${rows[@]}"); else order=(); for ((i=${#rows[@]}-1; i>=0; i--)); do order+=("${rows[$i]}"); done; fi
+    for row in "${order[@]}"; do run_row "$row"; done
+  done
+  # The outputs must agree before any number counts.
+  cmp "$src" j-legacy.hdd || { echo "copy-bench: legacy copy differs from the source" >&2; exit 1; }
+  cmp "$src" j-jvz.hdd || { echo "copy-bench: jvz copy differs from the source" >&2; exit 1; }
+  cmp n.raw q.raw || { echo "copy-bench: nbdcopy and qemu-img raw outputs differ" >&2; exit 1; }
+  qemu-img compare -f parallels -F parallels "$src" q.hdd >/dev/null || { echo "copy-bench: qemu-img parallels copy differs" >&2; exit 1; }
+  echo
+  echo "| row | MiB/s (median, wall + sync) | seconds (runs) | CPU s user+sys (runs) | in-process pass-1 MiB/s (runs) |"
+  echo "|---|---:|---|---|---|"
+  declare -A med
+  for row in "${rows[@]}"; do
+    s=$(echo "${secs[$row]}" | median)
+    med[$row]=$(awk -v b="$bytes" -v s="$s" 'BEGIN { printf "%.1f", b / 1048576 / s }')
+    echo "| $row | ${med[$row]} |${secs[$row]} |${cpu[$row]} |${pass1[$row]:- -} |"
+  done
+  echo
+  echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | qemu-img -O parallels | qemu-img -O raw | dd read |"
+  echo "|---|---:|---:|---:|---:|"
+  for j in jvz-legacy jvz-jvz; do
+    printf '| %s |' "$j"
+    for p in nbdcopy qemu-parallels qemu-raw read; do
+      printf ' %s |' "$(awk -v a="${med[$j]}" -v b="${med[$p]}" 'BEGIN { printf "%.2f", a / b }')"
+    done
+    echo
+  done
+  rm -f n.raw q.raw q.hdd j-jvz.hdd
+fi
+
+if [ "$do_live" = 1 ]; then
+  echo
+  echo "# part 2: frozen window under load (caches warm, no drop)"
+  cp "$src" live.hdd
+  "${JVZ[@]}" live live.hdd --out live-copy.hdd --protocol legacy --runs "$runs" --rate-mib "$rate" \
+      --max-downtime-ms "$maxdown"
+  if [ "$jvz_runs" -gt 0 ]; then
+    "${JVZ[@]}" live live.hdd --out live-copy.hdd --protocol jvz --runs "$jvz_runs" --rate-mib "$rate" \
+        --max-downtime-ms "$maxdown"
+  fi
+  qemu-img check -f parallels live-copy.hdd >/dev/null || { echo "copy-bench: live copy fails qemu-img check" >&2; exit 1; }
+  rm -f live.hdd live-copy.hdd
+fi
+rm -f j-legacy.hdd
+echo
+echo "# total $(( $(date +%s) - start )) s"

@@ -95,7 +95,8 @@ public final class Receiver {
         var openOpts = existed
                 ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-        TargetFile file = opener.open(target, openOpts);
+        // Writes overlap reading the next frames (AsyncTargetFile): the receiver was the copy's bottleneck.
+        TargetFile file = new AsyncTargetFile(opener.open(target, openOpts));
         try {
             Result r;
             if (jvz) {

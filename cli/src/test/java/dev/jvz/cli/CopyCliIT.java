@@ -214,6 +214,57 @@ class CopyCliIT {
         assertThat(exec(List.of("qemu-img", "check", "-f", "parallels", out.toString())).exitCode()).isZero();
     }
 
+    @Test
+    void aFailingStopCommandFailsTheCopyInOneLineAndLeavesTheSourceWritable() throws Exception {
+        initAndMount();
+        Path out = work.resolve("copy.hdd");
+        Run r = run("ploop", "copy", "-s", desc(), "-F", "echo cannot stop the container >&2; exit 3", "-d",
+                out.toString());
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.IO);
+        assertThat(r.err().lines().count()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("freeze step failed", "cannot stop the container");
+        assertThat(out).doesNotExist();
+        Run write = exec(List.of("timeout", "30", "sh", "-c", "echo x > " + mnt.resolve("x") + " && sync -f " + mnt));
+        assertThat(write.exitCode()).as("not left frozen: " + write).isZero();
+        ok("ploop", "umount", desc());
+    }
+
+    @Test
+    void whileACopyRunsTheDiskIsBusyButTheNodeAnswers() throws Exception {
+        initAndMount();
+        Path out = work.resolve("slow.hdd");
+        int port = freePort();
+        Path rErr = work.resolve("receiver.err");
+        Process receiver = builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--listen",
+                "127.0.0.1:" + port), work.resolve("receiver.out"), rErr).start();
+        awaitListening(rErr);
+        Path sOut = work.resolve("sender.out");
+        Path sErr = work.resolve("sender.err");
+        // About 13 MiB at 2 MiB/s: several seconds in which the copy holds the disk.
+        Process sender = builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-s", desc(), "--bwlimit", "2M",
+                "--to", "127.0.0.1:" + port), sOut, sErr).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(out) || Files.size(out) == 0) { // data arrives once the copy holds the disk
+            if (System.nanoTime() > deadline || !sender.isAlive()) {
+                fail("the copy did not start: " + Files.readString(sErr));
+            }
+            Thread.sleep(20);
+        }
+        Run busy = run("ploop", "umount", desc());
+        assertThat(busy.exitCode()).as(busy.toString()).isEqualTo(ExitCodes.BUSY);
+        assertThat(busy.err()).contains("a copy of").contains("is running");
+        Run snap = run("ploop", "snapshot", desc());
+        assertThat(snap.exitCode()).as(snap.toString()).isEqualTo(ExitCodes.BUSY);
+        ok("node", "status");
+        ok("ploop", "list");
+        assertThat(sender.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(sender.exitValue()).as(Files.readString(sErr)).isZero();
+        assertReport(Json.mapper().readTree(Files.readString(sOut)));
+        assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver.exitValue()).as(Files.readString(rErr)).isZero();
+        ok("ploop", "umount", desc());
+    }
+
     private static void assertReport(JsonNode r) {
         assertThat(r.get("passes").size()).as(r.toString()).isGreaterThanOrEqualTo(1);
         assertThat(r.get("passes").get(0).get("phase").asText()).isEqualTo("LIVE");

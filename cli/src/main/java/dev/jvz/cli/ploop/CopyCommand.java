@@ -112,7 +112,8 @@ public final class CopyCommand implements Callable<Integer> {
     @Option(names = "--compress", paramLabel = "zstd", description = "Sender: compress blocks with zstd (jvz protocol).")
     String compress;
 
-    @Option(names = "--bwlimit", paramLabel = "RATE", description = "Sender: at most RATE bytes/s (K, M, G suffixes).")
+    @Option(names = "--bwlimit", paramLabel = "RATE",
+            description = "Sender: send at most RATE bytes/s (K, M, G suffixes); not with -d.")
     String bwlimit;
 
     @Option(names = "--legacy", description = "Sender: speak ploop's legacy stream only (for a ploop receiver).")
@@ -177,6 +178,9 @@ public final class CopyCommand implements Callable<Integer> {
         }
         if (compress != null && !"zstd".equals(compress)) {
             throw usage("--compress: '" + compress + "' (expected: zstd)");
+        }
+        if (bwlimit != null && file != null) {
+            throw usage("--bwlimit paces a stream (--to, -o); -d FILE writes locally at full speed");
         }
         if (compress != null && legacy) {
             throw usage("--compress needs the jvz protocol; drop --legacy");

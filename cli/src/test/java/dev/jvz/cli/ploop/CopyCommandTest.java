@@ -49,6 +49,7 @@ class CopyCommandTest {
         "listen with -i|-d OUT --listen 127.0.0.1:0 -i 0|cannot be combined with -i or -f",
         "bad downtime|-s DISK -d OUT --max-downtime 5|expected: a number with ms, s or m",
         "bad granularity|-s DISK -d OUT --granularity 3000|a power of two",
+        "bwlimit to a file|-s DISK -d OUT --bwlimit 1M|-d FILE writes locally",
         "a delta file as source|-s DISK/root.hdd -d OUT|is not a DiskDescriptor.xml",
     })
     void badCommandLinesAreOneLineAndExitTwo(String name, String args, String message) {

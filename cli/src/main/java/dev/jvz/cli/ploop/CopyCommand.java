@@ -85,7 +85,7 @@ import picocli.CommandLine.Spec;
             "  jvz ploop copy -s root.hdd/DiskDescriptor.xml -d /backup/root.hdd -t",
             "  ploop-style pipes: jvz ploop copy -s root.hdd --legacy -o 5 -f 6"
         })
-public final class CopyCommand implements Callable<Integer> {
+final class CopyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 

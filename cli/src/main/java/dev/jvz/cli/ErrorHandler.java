@@ -1,5 +1,8 @@
 package dev.jvz.cli;
 
+import dev.jvz.copy.CopyProtocolException;
+import dev.jvz.copy.LiveCopyException;
+import dev.jvz.copy.RemoteFailureException;
 import dev.jvz.image.DescriptorException;
 import dev.jvz.image.ImageCorruptedException;
 import dev.jvz.node.NodeException;
@@ -63,8 +66,12 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
                 case IN_USE -> ExitCodes.IN_USE;
                 case CORRUPTED -> ExitCodes.CORRUPTED;
                 case TOOL, IO -> ExitCodes.IO;
+                case COPY -> ExitCodes.PROTOCOL;
                 case UNREACHABLE -> ExitCodes.NODE_UNAVAILABLE;
             };
+            case LiveCopyException e when protocolFailure(e) -> ExitCodes.PROTOCOL;
+            case LiveCopyException e when e.getCause() instanceof IOException io && isDiskFull(io) -> ExitCodes.WRITE;
+            case LiveCopyException _ -> ExitCodes.IO; // as the node reports it: a tool or the I/O failed
             case ImageCorruptedException _ -> ExitCodes.CORRUPTED;
             case ImageInUseException _ -> ExitCodes.IN_USE;
             case ImageLockedException _ -> ExitCodes.LOCKED;
@@ -74,6 +81,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
             case AccessDeniedException _ -> ExitCodes.OPEN;
             case FileAlreadyExistsException _ -> ExitCodes.FAILED;
             case IOException e when isDiskFull(e) -> ExitCodes.WRITE;
+            case IOException e when protocolFailure(e) -> ExitCodes.PROTOCOL;
             case IOException _ -> ExitCodes.IO;
             case IllegalArgumentException _ -> ExitCodes.PARAM;
             default -> ExitCodes.INTERNAL;
@@ -107,6 +115,19 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         }
         sb.append(": ").append(e.getReason() != null ? e.getReason() : defaultReason);
         return sb.toString();
+    }
+
+    /**
+     * The copy stream itself failed (malformed, refused by the receiver, a checksum or digest
+     * mismatch), here or anywhere in the cause chain of a failed copy.
+     */
+    private static boolean protocolFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CopyProtocolException || t instanceof RemoteFailureException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isDiskFull(IOException e) {

@@ -39,6 +39,12 @@ public final class ExitCodes {
     /** Any other I/O error reported by the system (ploop SYSEXIT_SYS = 12). */
     public static final int IO = 12;
     /**
+     * A copy stream failed: malformed or truncated, the receiver refused it or reported a failure,
+     * or a checksum or the final digest differs (ploop SYSEXIT_PROTOCOL = 13, what ploop copy's
+     * receiver returns on a corrupted stream).
+     */
+    public static final int PROTOCOL = 13;
+    /**
      * Busy (ploop SYSEXIT_EBUSY = 17): the disk is already mounted or the mount point is in use; for
      * {@code check}, the image is marked in use in the middle of a v1/v2 format conversion, so nothing
      * may touch it (what ploop check returns then).
@@ -91,6 +97,7 @@ public final class ExitCodes {
         m.put(pad(WRITE), "no space left on the file system");
         m.put(pad(CORRUPTED), "the image is corrupted (check: errors remain); run 'jvz ploop check'");
         m.put(pad(IO), "other I/O error");
+        m.put(pad(PROTOCOL), "copy stream failed: malformed, refused, or checksums differ");
         m.put(pad(BUSY), "busy: already mounted, mount point in use; check: format conversion in progress");
         m.put(pad(LOCKED), "the disk is in use: mounted, or locked by another jvz command");
         m.put(pad(MKFS), "creating the file system failed, or its tools are missing");

@@ -36,7 +36,16 @@ class ErrorHandlerTest {
                 Arguments.of(new UncheckedIOException(new NoSuchFileException("x")), 4),
                 Arguments.of(new IllegalArgumentException("a v1 image holds at most 2 TiB"), 38),
                 Arguments.of(new IllegalStateException("bug"), 70),
-                Arguments.of(new NullPointerException(), 70));
+                Arguments.of(new NullPointerException(), 70),
+                Arguments.of(new dev.jvz.copy.CopyProtocolException("stream corrupted"), 13),
+                Arguments.of(new dev.jvz.copy.ChecksumMismatchException("crc differs", 4096), 13),
+                Arguments.of(new dev.jvz.copy.RemoteFailureException("receiver: FAILURE"), 13),
+                Arguments.of(new dev.jvz.copy.LiveCopyException("pass 2 failed",
+                        new dev.jvz.copy.RemoteFailureException("receiver: FAILURE")), 13),
+                Arguments.of(new dev.jvz.copy.LiveCopyException("pass 1 failed",
+                        new IOException("No space left on device")), 7),
+                Arguments.of(new dev.jvz.copy.LiveCopyException("still written while frozen"), 12),
+                Arguments.of(new dev.jvz.node.NodeException(dev.jvz.node.NodeException.Kind.COPY, "x"), 13));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")

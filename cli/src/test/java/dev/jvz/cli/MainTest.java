@@ -54,7 +54,7 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ploop mount", "ploop umount", "ploop list", "ploop serve", "node run", "node start",
-        "node stop", "node status"})
+        "node stop", "node status", "ploop copy"})
     void nodeAndMountCommandsHaveFullHelpToo(String command) {
         List<String> argv = new java.util.ArrayList<>(List.of(command.split(" ")));
         argv.add("--help");

@@ -24,8 +24,12 @@ final class LiveOps {
         Path target = Path.of(req.descriptor());
         return switch (req.op()) {
             case "snapshot-list" -> mounts.withMounted(target, m -> m.disk.snapshots());
-            case "snapshot" -> mounts.withMounted(target, m -> Map.of("guid", snapshot(m, req.guid())));
+            case "snapshot" -> mounts.withMounted(target, m -> {
+                mounts.requireIdle(m); // a copy reads the top delta that a snapshot would replace
+                return Map.of("guid", snapshot(m, req.guid()));
+            });
             case "snapshot-merge" -> mounts.withMounted(target, m -> {
+                mounts.requireIdle(m);
                 if (req.guid() == null) {
                     throw new NodeException(NodeException.Kind.INVALID, "merging while mounted needs the GUID of a "
                             + "snapshot below the active top (-u GUID); the top itself merges only when unmounted");
@@ -33,7 +37,10 @@ final class LiveOps {
                 run(() -> m.disk.mergeLive(m.image, req.guid()));
                 return Map.of("merged", req.guid());
             });
-            case "grow" -> mounts.withMounted(target, m -> grow(m, req.size()));
+            case "grow" -> mounts.withMounted(target, m -> {
+                mounts.requireIdle(m);
+                return grow(m, req.size());
+            });
             default -> throw new NodeException(NodeException.Kind.INVALID, "unknown request '" + req.op() + "'");
         };
     }

@@ -49,6 +49,8 @@ public final class MountService implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     /** Guarded by {@link #lock}: id to live mount. */
     private final Map<String, Mounted> mounted = new LinkedHashMap<>();
+    /** Guarded by {@link #lock}: mount id to the long operation running on it without the lock. */
+    private final Map<String, String> busy = new java.util.HashMap<>();
 
     /** One disk the node serves: every layer from the open image up to the mounted file system. */
     static final class Mounted {
@@ -227,6 +229,7 @@ public final class MountService implements AutoCloseable {
         lock.lock();
         try {
             Mounted m = find(descriptorOrMountPoint);
+            requireIdle(m);
             teardown(m, false);
             mounted.remove(m.record.id());
             saveRegistry();
@@ -256,6 +259,44 @@ public final class MountService implements AutoCloseable {
             return body.run(find(descriptorOrMountPoint));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code body} on a mounted disk WITHOUT holding the service lock (a copy takes hours; status
+     * and list must still answer), with the disk marked busy: umount, and every other live op that
+     * changes the image, refuse it meanwhile ({@link #requireIdle}).
+     *
+     * @param what names the operation in the "busy" message, e.g. "a copy"
+     */
+    <T> T withMountedBusy(Path descriptorOrMountPoint, String what, MountedBody<T> body) throws NodeException {
+        Mounted m;
+        lock.lock();
+        try {
+            m = find(descriptorOrMountPoint);
+            requireIdle(m);
+            busy.put(m.record.id(), what);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return body.run(m);
+        } finally {
+            lock.lock();
+            try {
+                busy.remove(m.record.id());
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Refuses a disk that {@link #withMountedBusy} is working on. Call with the lock held. */
+    void requireIdle(Mounted m) throws NodeException {
+        String what = busy.get(m.record.id());
+        if (what != null) {
+            throw new NodeException(NodeException.Kind.BUSY, what + " of " + m.record.descriptor()
+                    + " is running; wait for it to finish");
         }
     }
 

@@ -30,6 +30,8 @@ import java.util.concurrent.TimeoutException;
 public final class NodeClient {
     /** A mount runs mkfs-free tools but may wait for a loaded machine; grow runs resize2fs. */
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(10);
+    /** A copy of a large image over a slow link takes hours; a day bounds a hung node all the same. */
+    static final Duration COPY_TIMEOUT = Duration.ofHours(24);
     /** A node starts (JVM + restore of its mounts) in about a second; allow for a busy machine. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -120,6 +122,16 @@ public final class NodeClient {
         return call(new NodeProtocol.Request(op, abs(descriptorOrMountPoint), null, null, guid, size, null));
     }
 
+    /**
+     * A live copy of the mounted disk's top delta, run by the node (see {@link CopySpec}); returns when
+     * the copy is done, so the call may last as long as the copy ({@link #COPY_TIMEOUT}).
+     */
+    public dev.jvz.copy.CopyReport copy(Path descriptorOrMountPoint, CopySpec spec) throws NodeException {
+        JsonNode r = call(new NodeProtocol.Request("copy", abs(descriptorOrMountPoint), null, null, null, null, null,
+                spec), COPY_TIMEOUT);
+        return convert(r, new TypeReference<dev.jvz.copy.CopyReport>() {});
+    }
+
     private static String abs(Path p) {
         return p.toAbsolutePath().normalize().toString();
     }
@@ -132,7 +144,7 @@ public final class NodeClient {
         return call(req, CALL_TIMEOUT);
     }
 
-    private JsonNode call(NodeProtocol.Request req, Duration timeout) throws NodeException {
+    JsonNode call(NodeProtocol.Request req, Duration timeout) throws NodeException {
         CompletableFuture<NodeProtocol.Response> f = new CompletableFuture<>();
         SocketChannel ch;
         try {

@@ -141,6 +141,7 @@ public final class NodeDaemon implements AutoCloseable {
                     req.mountPoint() == null ? null : Path.of(req.mountPoint()), Boolean.TRUE.equals(req.readOnly()));
             case "umount" -> mounts.umount(path(req.descriptor() != null ? req.descriptor() : req.mountPoint(),
                     "descriptor or mount point"));
+            case "copy" -> CopyOps.copy(mounts, paths, req);
             case "shutdown" -> {
                 if (!mounts.list().isEmpty() && !Boolean.TRUE.equals(req.force())) {
                     throw new NodeException(NodeException.Kind.BUSY, mounts.list().size()

@@ -19,6 +19,8 @@ public class NodeException extends Exception {
         CORRUPTED,
         /** An external tool failed (mount, losetup, nbdfuse, resize2fs...). */
         TOOL,
+        /** A live copy failed: the stream broke, the receiver refused or reported a failure, checksums differ. */
+        COPY,
         /** The node is not running / cannot be reached. */
         UNREACHABLE,
         /** Any other I/O failure. */

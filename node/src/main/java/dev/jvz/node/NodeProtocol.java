@@ -22,12 +22,18 @@ final class NodeProtocol {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     /**
-     * @param op status, list, mount, umount, snapshot, snapshot-list, snapshot-merge, grow, shutdown
+     * @param op status, list, mount, umount, snapshot, snapshot-list, snapshot-merge, grow, copy, shutdown
+     * @param copy what a {@code copy} does (null for every other op)
      */
     record Request(String op, String descriptor, String mountPoint, Boolean readOnly, String guid, Long size,
-            Boolean force) {
+            Boolean force, CopySpec copy) {
         static Request of(String op) {
-            return new Request(op, null, null, null, null, null, null);
+            return new Request(op, null, null, null, null, null, null, null);
+        }
+
+        Request(String op, String descriptor, String mountPoint, Boolean readOnly, String guid, Long size,
+                Boolean force) {
+            this(op, descriptor, mountPoint, readOnly, guid, size, force, null);
         }
     }
 

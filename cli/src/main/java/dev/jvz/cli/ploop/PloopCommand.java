@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         subcommands = {InitCommand.class, InfoCommand.class, CheckCommand.class, ImportCommand.class,
             ExportCommand.class, SnapshotCommand.class, SnapshotListCommand.class, SnapshotMergeCommand.class,
             SnapshotDeleteCommand.class, SnapshotSwitchCommand.class, GrowCommand.class,
-            MountCommand.class, UmountCommand.class, ListCommand.class, ServeCommand.class},
+            MountCommand.class, UmountCommand.class, ListCommand.class, ServeCommand.class, CopyCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  jvz ploop init -s 10G root.hdd/root.hdd",

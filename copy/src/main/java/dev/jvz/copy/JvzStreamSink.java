@@ -238,8 +238,8 @@ public final class JvzStreamSink implements CopySink {
 
     /**
      * Ends the copy: the receiver truncates to {@code expected.length()}, fdatasyncs, digests its
-     * file and must match {@code expected.sha256()}; null = no comparison (the receiver's digest is
-     * still available from {@link #receiverDigest()}).
+     * file and must match {@code expected.sha256()}; null = no comparison, and the receiver answers
+     * at once without reading its file back ({@link #receiverDigest()} is then null).
      */
     public void finish(FinalImage expected) throws IOException {
         ensureOpen();
@@ -256,10 +256,13 @@ public final class JvzStreamSink implements CopySink {
             throw explainBrokenStream(e);
         }
         JvzFrameHeader h = readReply();
-        if (h.type() != JvzFormat.DONE || h.wireLength() != JvzFormat.DIGEST_LEN) {
-            throw new CopyProtocolException("expected DONE with a digest, got type 0x" + Integer.toHexString(h.type()));
+        // DONE carries the receiver's digest when one was asked for (END with a digest), else nothing.
+        int digestLen = expected == null ? 0 : JvzFormat.DIGEST_LEN;
+        if (h.type() != JvzFormat.DONE || h.wireLength() != digestLen) {
+            throw new CopyProtocolException("expected DONE with " + digestLen + " digest bytes, got type 0x"
+                    + Integer.toHexString(h.type()) + " with " + h.wireLength());
         }
-        receiverDigest = readExactly(feedback, JvzFormat.DIGEST_LEN);
+        receiverDigest = digestLen == 0 ? null : readExactly(feedback, JvzFormat.DIGEST_LEN);
         if (expected != null && (!MessageDigest.isEqual(receiverDigest, expected.sha256()) || h.pos() != expected.length())) {
             throw new ChecksumMismatchException("final image digest mismatch: expected " + expected.length()
                     + " bytes with SHA-256 " + HexFormat.of().formatHex(expected.sha256()) + ", the receiver has "

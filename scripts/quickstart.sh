@@ -2,7 +2,8 @@
 # The README's first command: installs what jvz needs, builds it, and runs the main job end to end
 # on this machine. Today that is the disk path: a ploop disk with ext4, mounted through the jvz node
 # (NBD export -> nbdfuse/nbd-client -> loop device -> ext4), written, snapshotted while mounted,
-# unmounted, checked by jvz and by qemu-img, and exported. Needs root.
+# live-copied to a second directory while a writer runs, unmounted, checked by jvz and by qemu-img,
+# and exported. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -37,6 +38,20 @@ sha256sum "$MNT/random.bin" | awk '{print $1}' > "$WORK/random.sha256"
 step "take a snapshot while mounted (the file system is frozen around it)" \
   "$JVZ" ploop snapshot "$DISK/DiskDescriptor.xml"
 step "write after the snapshot" sh -c "echo 'written after the snapshot' > '$MNT/after.txt'"
+
+# Live copy of the mounted disk to a second "host" (another directory) while a writer keeps
+# appending and fsyncing records; -F stops the writer for the frozen final pass.
+mkdir -p "$WORK/node2"
+sh -c 'i=0; while :; do i=$((i+1)); echo "record $i" >> "$1/records.txt"; sync "$1/records.txt"; echo $i > "$2"; done' \
+  writer "$MNT" "$WORK/last-synced" &
+WRITER=$!
+sleep 1
+step "live-copy the mounted disk's top delta while it is written (-t: per-pass timings)" \
+  "$JVZ" ploop copy -s "$DISK/DiskDescriptor.xml" -F "kill -STOP $WRITER" --max-downtime 50ms -t \
+  -d "$WORK/node2/root.hdd"
+kill -KILL "$WRITER" 2>/dev/null || true
+wait "$WRITER" 2>/dev/null || true
+step "the copy is a clean ploop image" qemu-img check -f parallels "$WORK/node2/root.hdd"
 step "list mounted disks" "$JVZ" ploop list
 step "list snapshots" "$JVZ" ploop snapshot-list "$DISK/DiskDescriptor.xml"
 step "unmount" "$JVZ" ploop umount -m "$MNT"

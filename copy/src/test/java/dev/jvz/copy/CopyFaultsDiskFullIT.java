@@ -43,7 +43,7 @@ class CopyFaultsDiskFullIT {
     @AfterEach
     void unmount() throws Exception {
         if (mnt != null) {
-            ReceiverDiskFullIT.run("umount", mnt.toString());
+            ReceiverDiskFullIT.unmountQuietly(mnt);
         }
     }
 

@@ -180,6 +180,27 @@ public final class Attacher {
         }
     }
 
+    /**
+     * Detaches {@code device} if it is a loop device still bound to a FUSE file of ours that is gone:
+     * what a node that died (or stopped without unmounting) leaves once its nbdfuse has exited. The
+     * kernel then shows the backing file as "/disk (deleted)"; {@code losetup -j} cannot find it by
+     * name any more, so the registry's device name is the only handle. A loop device bound to anything
+     * else (the number may have been reused) is left alone.
+     */
+    static void detachStaleLoop(String device) throws IOException {
+        if (device == null || !device.matches("/dev/loop[0-9]+")) {
+            return;
+        }
+        Path backing = Path.of("/sys/block", device.substring("/dev/".length()), "loop", "backing_file");
+        if (!Files.exists(backing)) {
+            return; // not attached any more
+        }
+        String file = Files.readString(backing).strip();
+        if (file.equals("/" + FUSE_FILE + " (deleted)") || file.endsWith("/fuse/" + FUSE_FILE + " (deleted)")) {
+            Exec.run(TOOL_TIMEOUT, List.of("losetup", "-d", device));
+        }
+    }
+
     /** Removes leftovers of a killed earlier run in {@code fuseDir}: its loop devices and FUSE mount. */
     static void cleanFuseDir(Path fuseDir) throws IOException {
         if (Mounts.isMountPoint(fuseDir)) {

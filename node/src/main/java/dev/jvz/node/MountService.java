@@ -380,6 +380,7 @@ public final class MountService implements AutoCloseable {
             Fs.umount(r.mountPoint(), true);
         }
         Attacher.cleanFuseDir(paths.exportDir(r.id()).resolve("fuse"));
+        Attacher.detachStaleLoop(r.device());
         Files.deleteIfExists(r.socket());
     }
 

@@ -73,7 +73,7 @@ class NodeDaemonIT {
     @Test
     void aRestartedNodeReopensWhatWasMounted() throws Exception {
         NodeClient c = new NodeClient(paths);
-        c.mount(desc, mnt, false);
+        String staleDevice = c.mount(desc, mnt, false).device();
         Files.writeString(mnt.resolve("before"), "kept");
         Exec.check(java.time.Duration.ofSeconds(30), java.util.List.of("sync", "-f", mnt.toString()));
         // Stop without a shutdown request (as on SIGTERM): the registry stays, the mount goes stale.
@@ -84,6 +84,12 @@ class NodeDaemonIT {
         assertThat(restored).singleElement().asString().startsWith("re-mounted");
         assertThat(Files.readString(mnt.resolve("before"))).isEqualTo("kept");
         assertThat(c.list()).hasSize(1);
+        // The dead mount's loop device was detached, not left bound to a deleted FUSE file.
+        String newDevice = c.list().getFirst().device();
+        if (!newDevice.equals(staleDevice) && staleDevice.startsWith("/dev/loop")) {
+            Path backing = Path.of("/sys/block", staleDevice.substring(5), "loop", "backing_file");
+            assertThat(Files.exists(backing) ? Files.readString(backing) : "").doesNotContain("(deleted)");
+        }
     }
 
     @Test

@@ -445,11 +445,35 @@ public final class Disk implements AutoCloseable {
     /**
      * Deletes snapshot {@code guid} ({@code ploop snapshot-delete}): with no child it is dropped (never
      * the base or the active top); with one child, that child is merged down into it; with several,
-     * it is only marked Temporary.
+     * it is only marked Temporary. Then every Temporary snapshot left with at most one child is
+     * deleted the same way (as ploop does).
      */
     public synchronized void deleteSnapshot(String guid) throws IOException, ImageException {
         requireOpen();
-        String g = argGuid(guid);
+        deleteOne(argGuid(guid));
+        collapseTemporaries();
+    }
+
+    /**
+     * Deletes, for real, every Temporary snapshot that no longer has several children (ploop's
+     * merge_temporary_snapshots after delete and switch). Each deletion is one crash-safe operation.
+     */
+    private void collapseTemporaries() throws IOException, ImageException {
+        boolean again = true;
+        while (again) { // each round removes one snapshot, so this ends
+            again = false;
+            for (Snapshot s : desc.snapshots()) {
+                int kids = desc.children(s.guid()).size();
+                if (s.temporary() && !s.guid().equals(desc.topGuid()) && kids <= 1 && !(kids == 0 && s.isBase())) {
+                    deleteOne(s.guid());
+                    again = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    private void deleteOne(String g) throws IOException, ImageException {
         Snapshot s = requireSnapshot(g);
         if (g.equals(desc.topGuid())) {
             throw new ImageException(g + " is the active top of " + xml + " and cannot be deleted; "
@@ -485,7 +509,7 @@ public final class Disk implements AutoCloseable {
     /**
      * Switches to snapshot {@code guid} ({@code ploop snapshot-switch}): the current top delta is
      * discarded and a new empty top, child of {@code guid}, takes the top GUID. The disk takes the
-     * snapshot's virtual size.
+     * snapshot's virtual size. A Temporary snapshot left with at most one child is then deleted.
      */
     public synchronized void switchTo(String guid) throws IOException, ImageException {
         requireOpen();
@@ -534,6 +558,7 @@ public final class Disk implements AutoCloseable {
         Files.deleteIfExists(old);
         Delta.fsyncDirectory(old);
         hook.reached("switch: old top removed");
+        collapseTemporaries();
     }
 
     /**

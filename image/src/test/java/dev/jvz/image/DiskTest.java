@@ -138,19 +138,16 @@ class DiskTest {
             assertThat(d.snapshots()).filteredOn(SnapshotInfo::temporary).extracting(SnapshotInfo::uuid).containsExactly(s1);
             verifyAll(d, model, "after delete of s1 with two children");
 
-            // No child: s2 is dropped with its file.
+            // No child: s2 is dropped with its file. That leaves the Temporary s1 with one child, so s1
+            // is deleted for real too: the top is merged down into s1's file, which takes the top's GUID.
             Path s2File = d.fileOf(s2);
+            Path s1File = d.fileOf(s1);
             d.deleteSnapshot(s2);
             model.remove(s2);
-            assertThat(s2File).doesNotExist();
-            verifyAll(d, model, "after delete of leaf s2");
-
-            // One child: the top is merged down into s1, which takes the top's GUID.
-            Path s1File = d.fileOf(s1);
-            d.deleteSnapshot(s1);
             model.remove(s1);
+            assertThat(s2File).doesNotExist();
             assertThat(d.fileOf(TOP)).isEqualTo(s1File);
-            verifyAll(d, model, "after delete of s1 with one child");
+            verifyAll(d, model, "after delete of leaf s2 and the collapse of Temporary s1");
 
             // Base with one child (top): merging the top into the base.
             d.deleteSnapshot(base);
@@ -255,6 +252,8 @@ class DiskTest {
                 List<String> others = d.descriptor().snapshots().stream().map(Snapshot::guid)
                         .filter(g -> !g.equals(TOP)).toList();
                 String pick = others.isEmpty() ? TOP : others.get(r.nextInt(others.size()));
+                java.util.Set<String> temporaries = new java.util.HashSet<>();
+                d.descriptor().snapshots().stream().filter(Snapshot::temporary).forEach(t -> temporaries.add(t.guid()));
                 int op = r.nextInt(7);
                 switch (op) {
                     case 0 -> randomWrites(d, model.get(TOP), r, 3, cb);
@@ -272,6 +271,18 @@ class DiskTest {
                         int grown = model.get(TOP).length + (int) cb * (1 + r.nextInt(2));
                         d.grow(grown);
                         model.put(TOP, Arrays.copyOf(model.get(TOP), grown));
+                    }
+                }
+                // Delete and switch also delete Temporary snapshots left with at most one child.
+                for (String t : temporaries) {
+                    if (d.descriptor().snapshot(t) == null) {
+                        model.remove(t);
+                    }
+                }
+                for (Snapshot t : d.descriptor().snapshots()) {
+                    if (t.temporary()) {
+                        assertThat(d.descriptor().children(t.guid()).size()).as(why + ": Temporary " + t.guid())
+                                .isGreaterThan(1);
                     }
                 }
                 verifyAll(d, model, why + " op " + op);

@@ -65,7 +65,7 @@ public final class CopyBench {
         if (args.length == 0) {
             usage("no mode given");
         }
-        Args a = new Args(args);
+        BenchArgs a = new BenchArgs(args, java.util.Set.of(), CopyBench::usage);
         switch (args[0]) {
             case "mkimage" -> mkimage(Path.of(a.positional(0)), a.size("--size", -1), a.longOpt("--seed", 1));
             case "receive" -> receive(Path.of(a.required("--out")), a.opt("--listen", "127.0.0.1:0"));
@@ -448,68 +448,6 @@ public final class CopyBench {
                 }
             }
             return -1;
-        }
-    }
-
-    /** Minimal option parsing: positionals and {@code --key value}. */
-    private static final class Args {
-        private final List<String> positional = new ArrayList<>();
-        private final Map<String, String> options = new HashMap<>();
-
-        Args(String[] args) {
-            for (int i = 1; i < args.length; i++) {
-                String s = args[i];
-                if (s.startsWith("--")) {
-                    if (i + 1 >= args.length) {
-                        usage("option " + s + " needs a value");
-                    }
-                    options.put(s, args[++i]);
-                } else {
-                    positional.add(s);
-                }
-            }
-        }
-
-        String positional(int i) {
-            if (i >= positional.size()) {
-                usage("missing argument " + (i + 1));
-            }
-            return positional.get(i);
-        }
-
-        String opt(String k, String dflt) {
-            return options.getOrDefault(k, dflt);
-        }
-
-        String required(String k) {
-            String v = options.get(k);
-            if (v == null) {
-                usage("missing " + k);
-            }
-            return v;
-        }
-
-        int intOpt(String k, int dflt) {
-            return options.containsKey(k) ? Integer.parseInt(options.get(k)) : dflt;
-        }
-
-        long longOpt(String k, long dflt) {
-            return options.containsKey(k) ? Long.parseLong(options.get(k)) : dflt;
-        }
-
-        long size(String k, long dflt) {
-            String v = options.get(k);
-            if (v == null) {
-                return dflt;
-            }
-            char u = Character.toUpperCase(v.charAt(v.length() - 1));
-            int shift = switch (u) {
-                case 'K' -> 10;
-                case 'M' -> 20;
-                case 'G' -> 30;
-                default -> 0;
-            };
-            return Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1)) << shift;
         }
     }
 }

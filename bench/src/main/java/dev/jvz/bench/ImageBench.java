@@ -40,7 +40,7 @@ public final class ImageBench {
         if (args.length == 0) {
             usage("no mode given");
         }
-        Args a = new Args(args);
+        BenchArgs a = new BenchArgs(args, java.util.Set.of("--read", "--write"), ImageBench::usage);
         switch (args[0]) {
             case "mkraw" -> mkraw(Path.of(a.positional(0)), a.size("--size", -1), a.intOpt("--data-percent", 75),
                     a.longOpt("--seed", 1));
@@ -195,66 +195,5 @@ public final class ImageBench {
         double s = (System.nanoTime() - t0) / 1e9;
         System.out.printf("mode=randrw op=%s ops=%d bs=%d seconds=%.3f ops_s=%.0f mib_s=%.1f%n",
                 write ? "write" : "read", offs.length, bs, s, offs.length / s, (double) offs.length * bs / MIB / s);
-    }
-
-    /** Minimal option parsing: positionals, {@code --flag}, {@code --key value}. */
-    private static final class Args {
-        private final List<String> positional = new ArrayList<>();
-        private final java.util.Map<String, String> options = new java.util.HashMap<>();
-
-        Args(String[] args) {
-            for (int i = 1; i < args.length; i++) {
-                String s = args[i];
-                if (s.equals("--read") || s.equals("--write")) {
-                    options.put(s, "");
-                } else if (s.startsWith("--")) {
-                    if (i + 1 >= args.length) {
-                        usage("option " + s + " needs a value");
-                    }
-                    options.put(s, args[++i]);
-                } else {
-                    positional.add(s);
-                }
-            }
-        }
-
-        String positional(int i) {
-            if (i >= positional.size()) {
-                usage("missing argument " + (i + 1));
-            }
-            return positional.get(i);
-        }
-
-        boolean has(String k) {
-            return options.containsKey(k);
-        }
-
-        String opt(String k) {
-            return options.get(k);
-        }
-
-        int intOpt(String k, int dflt) {
-            return options.containsKey(k) ? Integer.parseInt(options.get(k)) : dflt;
-        }
-
-        long longOpt(String k, long dflt) {
-            return options.containsKey(k) ? Long.parseLong(options.get(k)) : dflt;
-        }
-
-        /** A size with an optional K/M/G suffix (binary). */
-        long size(String k, long dflt) {
-            String v = options.get(k);
-            if (v == null) {
-                return dflt;
-            }
-            char u = Character.toUpperCase(v.charAt(v.length() - 1));
-            int shift = switch (u) {
-                case 'K' -> 10;
-                case 'M' -> 20;
-                case 'G' -> 30;
-                default -> 0;
-            };
-            return Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1)) << shift;
-        }
     }
 }

@@ -320,19 +320,6 @@ public final class JvzStreamSink implements CopySink {
             return;
         }
         closed = true;
-        IOException first = null;
-        try {
-            rawOut.close();
-        } catch (IOException e) {
-            first = e;
-        }
-        try {
-            feedback.close();
-        } catch (IOException e) {
-            if (first == null) first = e; else first.addSuppressed(e);
-        }
-        if (first != null) {
-            throw first;
-        }
+        StreamIo.closeAll(null, rawOut, feedback);
     }
 }

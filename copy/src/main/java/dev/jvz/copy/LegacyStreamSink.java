@@ -152,21 +152,7 @@ public final class LegacyStreamSink implements CopySink {
         }
         // Without finish() we close without an end frame: the receiver sees a truncated stream and
         // drops its partial file. Closing the raw stream (not flushing buffered frames) is deliberate.
-        try {
-            rawOut.close();
-        } catch (IOException e) {
-            if (first == null) first = e; else first.addSuppressed(e);
-        }
-        if (feedback != null) {
-            try {
-                feedback.close();
-            } catch (IOException e) {
-                if (first == null) first = e; else first.addSuppressed(e);
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        StreamIo.closeAll(first, rawOut, feedback);
     }
 
     private void ensureOpen() throws IOException {

@@ -30,4 +30,29 @@ final class StreamIo {
         int n = readFully(in, b, 0, len);
         return n == len ? b : java.util.Arrays.copyOf(b, n);
     }
+
+    /**
+     * Closes each non-null stream, even after one failed, and throws the first failure (with the later
+     * ones suppressed, after {@code earlier} if the caller already has one).
+     */
+    static void closeAll(IOException earlier, java.io.Closeable... streams) throws IOException {
+        IOException first = earlier;
+        for (java.io.Closeable c : streams) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
 }

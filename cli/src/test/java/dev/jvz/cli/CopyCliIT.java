@@ -34,6 +34,7 @@ class CopyCliIT {
     @TempDir
     Path work;
     Path node;
+    JvzProcess proc;
     Path hdd;
     Path mnt;
     Process writer;
@@ -49,6 +50,7 @@ class CopyCliIT {
     @BeforeEach
     void setUp() throws Exception {
         node = work.resolve("node");
+        proc = new JvzProcess(jvz, work, node);
         hdd = Files.createDirectories(work.resolve("private/101/root.hdd"));
         mnt = Files.createDirectories(work.resolve("root/101"));
     }
@@ -59,7 +61,7 @@ class CopyCliIT {
             writer.destroyForcibly(); // SIGKILL also ends a stopped process
             writer.waitFor(10, TimeUnit.SECONDS);
         }
-        run("node", "stop", "-q", "--force");
+        proc.run("node", "stop", "-q", "--force");
         for (Path p : List.of(mnt, work.resolve("ro"))) {
             if (Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + p + " ")) {
                 new ProcessBuilder("umount", "-l", p.toString()).start().waitFor(30, TimeUnit.SECONDS);
@@ -67,43 +69,10 @@ class CopyCliIT {
         }
     }
 
-    record Run(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            return Json.mapper().readTree(out);
-        }
-    }
 
-    private ProcessBuilder builder(List<String> cmd, Path out, Path err) {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("JVZ_NODE_DIR", node.toString());
-        pb.environment().put("JVZ", jvz.toString());
-        return pb;
-    }
 
-    private Run run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(jvz.toString());
-        cmd.addAll(List.of(args));
-        return exec(cmd);
-    }
 
-    private Run exec(List<String> cmd) throws Exception {
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        Process p = builder(cmd, out, err).start();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(String.join(" ", cmd) + " did not finish in 180 s");
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-    }
 
-    private Run ok(String... args) throws Exception {
-        Run r = run(args);
-        assertThat(r.exitCode()).as(String.join(" ", args) + " -> " + r).isZero();
-        return r;
-    }
 
     private String desc() {
         return hdd.resolve("DiskDescriptor.xml").toString();
@@ -138,8 +107,8 @@ class CopyCliIT {
     }
 
     private void initAndMount() throws Exception {
-        ok("ploop", "init", "-s", "256M", top().toString());
-        ok("ploop", "mount", "-m", mnt.toString(), desc());
+        proc.ok("ploop", "init", "-s", "256M", top().toString());
+        proc.ok("ploop", "mount", "-m", mnt.toString(), desc());
     }
 
     @Test
@@ -147,7 +116,7 @@ class CopyCliIT {
         initAndMount();
         startWriter();
         Path out = work.resolve("copy.hdd");
-        JsonNode report = ok("ploop", "copy", "--json", "-s", desc(), "-F", "kill -STOP " + writer.pid(), "-d",
+        JsonNode report = proc.ok("ploop", "copy", "--json", "-s", desc(), "-F", "kill -STOP " + writer.pid(), "-d",
                 out.toString()).json();
         assertReport(report);
         afterTheCopy(out);
@@ -161,10 +130,10 @@ class CopyCliIT {
         Path out = work.resolve("received.hdd");
         Path rOut = work.resolve("receiver.out");
         Path rErr = work.resolve("receiver.err");
-        Process receiver = builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-d", out.toString(),
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-d", out.toString(),
                 "--listen", "127.0.0.1:" + port), rOut, rErr).start();
         awaitListening(rErr);
-        JsonNode report = ok("ploop", "copy", "--json", "-s", desc(), "-F", "kill -STOP " + writer.pid(),
+        JsonNode report = proc.ok("ploop", "copy", "--json", "-s", desc(), "-F", "kill -STOP " + writer.pid(),
                 "--to", "127.0.0.1:" + port, "-t").json();
         assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(receiver.exitValue()).as(Files.readString(rErr)).isZero();
@@ -185,9 +154,9 @@ class CopyCliIT {
         assertThat(new ProcessBuilder("mkfifo", f1.toString(), f2.toString()).start().waitFor()).isZero();
         // Both ends open the stream fifo first, then the feedback one, so neither open blocks forever.
         Path rErr = work.resolve("receiver.err");
-        Process receiver = builder(List.of("sh", "-c", "exec \"$JVZ\" ploop copy -q -d " + out + " -f 3 <" + f1
+        Process receiver = proc.builder(List.of("sh", "-c", "exec \"$JVZ\" ploop copy -q -d " + out + " -f 3 <" + f1
                 + " 3>" + f2), work.resolve("receiver.out"), rErr).start();
-        Run sender = exec(List.of("sh", "-c", "exec \"$JVZ\" ploop copy --json -s " + desc() + " -F 'kill -STOP "
+        JvzProcess.Run sender = proc.exec(List.of("sh", "-c", "exec \"$JVZ\" ploop copy --json -s " + desc() + " -F 'kill -STOP "
                 + writer.pid() + "' -o 4 -f 5 4>" + f1 + " 5<" + f2));
         assertThat(sender.exitCode()).as(sender.toString()).isZero();
         assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -198,35 +167,35 @@ class CopyCliIT {
 
     @Test
     void copyOfAnUnmountedDiskThroughATcpReceiverIsIdentical() throws Exception {
-        ok("ploop", "init", "-s", "256M", top().toString());
+        proc.ok("ploop", "init", "-s", "256M", top().toString());
         int port = freePort();
         Path out = work.resolve("received.hdd");
         Path rErr = work.resolve("receiver.err");
-        Process receiver = builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--listen",
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--listen",
                 "127.0.0.1:" + port), work.resolve("receiver.out"), rErr).start();
         awaitListening(rErr);
-        Run s = ok("ploop", "copy", "-s", desc(), "--to", "127.0.0.1:" + port, "-t");
+        JvzProcess.Run s = proc.ok("ploop", "copy", "-s", desc(), "--to", "127.0.0.1:" + port, "-t");
         assertThat(s.out()).contains("pass  phase", "FROZEN", "frozen total");
         assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(receiver.exitValue()).as(Files.readString(rErr)).isZero();
-        assertThat(exec(List.of("qemu-img", "compare", "-f", "parallels", "-F", "parallels", top().toString(),
+        assertThat(proc.exec(List.of("qemu-img", "compare", "-f", "parallels", "-F", "parallels", top().toString(),
                 out.toString())).exitCode()).isZero();
-        assertThat(exec(List.of("qemu-img", "check", "-f", "parallels", out.toString())).exitCode()).isZero();
+        assertThat(proc.exec(List.of("qemu-img", "check", "-f", "parallels", out.toString())).exitCode()).isZero();
     }
 
     @Test
     void aFailingStopCommandFailsTheCopyInOneLineAndLeavesTheSourceWritable() throws Exception {
         initAndMount();
         Path out = work.resolve("copy.hdd");
-        Run r = run("ploop", "copy", "-s", desc(), "-F", "echo cannot stop the container >&2; exit 3", "-d",
+        JvzProcess.Run r = proc.run("ploop", "copy", "-s", desc(), "-F", "echo cannot stop the container >&2; exit 3", "-d",
                 out.toString());
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.IO);
         assertThat(r.err().lines().count()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).contains("freeze step failed", "cannot stop the container");
         assertThat(out).doesNotExist();
-        Run write = exec(List.of("timeout", "30", "sh", "-c", "echo x > " + mnt.resolve("x") + " && sync -f " + mnt));
+        JvzProcess.Run write = proc.exec(List.of("timeout", "30", "sh", "-c", "echo x > " + mnt.resolve("x") + " && sync -f " + mnt));
         assertThat(write.exitCode()).as("not left frozen: " + write).isZero();
-        ok("ploop", "umount", desc());
+        proc.ok("ploop", "umount", desc());
     }
 
     @Test
@@ -235,13 +204,13 @@ class CopyCliIT {
         Path out = work.resolve("slow.hdd");
         int port = freePort();
         Path rErr = work.resolve("receiver.err");
-        Process receiver = builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--listen",
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--listen",
                 "127.0.0.1:" + port), work.resolve("receiver.out"), rErr).start();
         awaitListening(rErr);
         Path sOut = work.resolve("sender.out");
         Path sErr = work.resolve("sender.err");
         // About 13 MiB at 2 MiB/s: several seconds in which the copy holds the disk.
-        Process sender = builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-s", desc(), "--bwlimit", "2M",
+        Process sender = proc.builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-s", desc(), "--bwlimit", "2M",
                 "--to", "127.0.0.1:" + port), sOut, sErr).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.exists(out) || Files.size(out) == 0) { // data arrives once the copy holds the disk
@@ -250,19 +219,19 @@ class CopyCliIT {
             }
             Thread.sleep(20);
         }
-        Run busy = run("ploop", "umount", desc());
+        JvzProcess.Run busy = proc.run("ploop", "umount", desc());
         assertThat(busy.exitCode()).as(busy.toString()).isEqualTo(ExitCodes.BUSY);
         assertThat(busy.err()).contains("a copy of").contains("is running");
-        Run snap = run("ploop", "snapshot", desc());
+        JvzProcess.Run snap = proc.run("ploop", "snapshot", desc());
         assertThat(snap.exitCode()).as(snap.toString()).isEqualTo(ExitCodes.BUSY);
-        ok("node", "status");
-        ok("ploop", "list");
+        proc.ok("node", "status");
+        proc.ok("ploop", "list");
         assertThat(sender.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(sender.exitValue()).as(Files.readString(sErr)).isZero();
         assertReport(Json.mapper().readTree(Files.readString(sOut)));
         assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(receiver.exitValue()).as(Files.readString(rErr)).isZero();
-        ok("ploop", "umount", desc());
+        proc.ok("ploop", "umount", desc());
     }
 
     private static void assertReport(JsonNode r) {
@@ -284,29 +253,29 @@ class CopyCliIT {
      */
     private void afterTheCopy(Path out) throws Exception {
         long lastSynced = Long.parseLong(Files.readString(side()).strip());
-        Run check = exec(List.of("qemu-img", "check", "-f", "parallels", out.toString()));
+        JvzProcess.Run check = proc.exec(List.of("qemu-img", "check", "-f", "parallels", out.toString()));
         assertThat(check.exitCode()).as(check.toString()).isZero();
 
         Path srcRaw = work.resolve("src.raw");
-        Run conv = exec(List.of("qemu-img", "convert", "-f", "parallels", "-O", "raw", top().toString(),
+        JvzProcess.Run conv = proc.exec(List.of("qemu-img", "convert", "-f", "parallels", "-O", "raw", top().toString(),
                 srcRaw.toString()));
         assertThat(conv.exitCode()).as(conv.toString()).isZero();
         Path outRaw = work.resolve("copy.raw");
-        ok("ploop", "export", out.toString(), outRaw.toString());
+        proc.ok("ploop", "export", out.toString(), outRaw.toString());
         // FITHAW rewrites the ext4 superblock (at byte 1024) as soon as the copy is done; nothing else
         // may differ while the writer stays stopped.
         assertThat(differingBlocks(srcRaw, outRaw)).as("4 KiB blocks that differ").isSubsetOf(List.of(0L));
         Files.delete(srcRaw);
 
-        Run write = exec(List.of("sh", "-c", "echo after > " + mnt.resolve("after.txt") + " && sync -f " + mnt));
+        JvzProcess.Run write = proc.exec(List.of("sh", "-c", "echo after > " + mnt.resolve("after.txt") + " && sync -f " + mnt));
         assertThat(write.exitCode()).as("the source is thawed and writable: " + write).isZero();
 
         writer.destroyForcibly();
         writer.waitFor(10, TimeUnit.SECONDS);
-        ok("ploop", "umount", desc());
+        proc.ok("ploop", "umount", desc());
 
         Path ro = Files.createDirectories(work.resolve("ro"));
-        Run m = exec(List.of("mount", "-o", "ro,loop,noload", outRaw.toString(), ro.toString()));
+        JvzProcess.Run m = proc.exec(List.of("mount", "-o", "ro,loop,noload", outRaw.toString(), ro.toString()));
         assertThat(m.exitCode()).as(m.toString()).isZero();
         try {
             List<String> lines = Files.readAllLines(ro.resolve("records"));
@@ -316,7 +285,7 @@ class CopyCliIT {
                 assertThat(lines.get(i)).isEqualTo("record " + (i + 1));
             }
         } finally {
-            exec(List.of("umount", ro.toString()));
+            proc.exec(List.of("umount", ro.toString()));
         }
     }
 

@@ -1,12 +1,10 @@
 package dev.jvz.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +24,7 @@ class NodeCliIT {
     @TempDir
     Path work;
     Path node;
+    JvzProcess proc;
     Path hdd;
     Path mnt;
 
@@ -40,6 +39,7 @@ class NodeCliIT {
     @BeforeEach
     void setUp() throws Exception {
         node = work.resolve("node");
+        proc = new JvzProcess(jvz, work, node);
         hdd = Files.createDirectories(work.resolve("private/101/root.hdd"));
         mnt = Files.createDirectories(work.resolve("root/101"));
     }
@@ -47,40 +47,14 @@ class NodeCliIT {
     @AfterEach
     void tearDown() throws Exception {
         // Whatever a failed test left: the node unmounts everything on a forced stop.
-        run("node", "stop", "-q", "--force");
+        proc.run("node", "stop", "-q", "--force");
         if (Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mnt + " ")) {
             new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
         }
     }
 
-    record Run(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            return Json.mapper().readTree(out);
-        }
-    }
 
-    private Run run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(jvz.toString());
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("JVZ_NODE_DIR", node.toString());
-        Process p = pb.start();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(String.join(" ", cmd) + " did not finish in 180 s");
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-    }
 
-    private Run ok(String... args) throws Exception {
-        Run r = run(args);
-        assertThat(r.exitCode()).as(String.join(" ", args) + " -> " + r).isZero();
-        return r;
-    }
 
     private String desc() {
         return hdd.resolve("DiskDescriptor.xml").toString();
@@ -88,58 +62,58 @@ class NodeCliIT {
 
     @Test
     void mountSnapshotGrowUmountThroughTheCli() throws Exception {
-        ok("ploop", "init", "-s", "128M", hdd.resolve("root.hdd").toString());
-        Run status = run("node", "status");
+        proc.ok("ploop", "init", "-s", "128M", hdd.resolve("root.hdd").toString());
+        JvzProcess.Run status = proc.run("node", "status");
         assertThat(status.exitCode()).isEqualTo(ExitCodes.NODE_UNAVAILABLE);
 
-        ok("ploop", "mount", "-m", mnt.toString(), desc());
-        JsonNode list = ok("ploop", "list", "--json").json();
+        proc.ok("ploop", "mount", "-m", mnt.toString(), desc());
+        JsonNode list = proc.ok("ploop", "list", "--json").json();
         assertThat(list).hasSize(1);
         assertThat(list.get(0).get("mount_point").asText()).isEqualTo(mnt.toString());
         Files.writeString(mnt.resolve("before.txt"), "before");
 
-        JsonNode snap = ok("ploop", "snapshot", "--json", desc()).json();
+        JsonNode snap = proc.ok("ploop", "snapshot", "--json", desc()).json();
         assertThat(snap.get("uuid").asText()).startsWith("{");
         Files.writeString(mnt.resolve("after.txt"), "after");
-        assertThat(ok("ploop", "snapshot-list", "--json", desc()).json().get("snapshots")).hasSize(2);
+        assertThat(proc.ok("ploop", "snapshot-list", "--json", desc()).json().get("snapshots")).hasSize(2);
 
-        JsonNode grown = ok("ploop", "grow", "-s", "256M", "--json", desc()).json();
+        JsonNode grown = proc.ok("ploop", "grow", "-s", "256M", "--json", desc()).json();
         assertThat(grown.get("new_size").asLong()).isEqualTo(256L << 20);
 
-        Run busy = run("ploop", "mount", "-m", mnt.toString(), desc());
+        JvzProcess.Run busy = proc.run("ploop", "mount", "-m", mnt.toString(), desc());
         assertThat(busy.exitCode()).as(busy.toString()).isEqualTo(ExitCodes.BUSY);
         assertThat(busy.err().lines().count()).isEqualTo(1);
 
-        ok("ploop", "umount", "-m", mnt.toString());
-        assertThat(ok("ploop", "list", "--json").json()).isEmpty();
-        ok("ploop", "check", "-f", desc());
-        ok("ploop", "mount", "-r", "-m", mnt.toString(), desc());
+        proc.ok("ploop", "umount", "-m", mnt.toString());
+        assertThat(proc.ok("ploop", "list", "--json").json()).isEmpty();
+        proc.ok("ploop", "check", "-f", desc());
+        proc.ok("ploop", "mount", "-r", "-m", mnt.toString(), desc());
         assertThat(Files.readString(mnt.resolve("after.txt"))).isEqualTo("after");
-        ok("ploop", "umount", desc());
-        ok("node", "stop");
-        assertThat(run("node", "status").exitCode()).isEqualTo(ExitCodes.NODE_UNAVAILABLE);
+        proc.ok("ploop", "umount", desc());
+        proc.ok("node", "stop");
+        assertThat(proc.run("node", "status").exitCode()).isEqualTo(ExitCodes.NODE_UNAVAILABLE);
     }
 
     @Test
     void aNodeKilledWithSigkillIsRecoveredByTheNextStart() throws Exception {
-        ok("ploop", "init", "-s", "128M", hdd.resolve("root.hdd").toString());
-        ok("ploop", "mount", "-m", mnt.toString(), desc());
+        proc.ok("ploop", "init", "-s", "128M", hdd.resolve("root.hdd").toString());
+        proc.ok("ploop", "mount", "-m", mnt.toString(), desc());
         Files.writeString(mnt.resolve("durable.txt"), "synced before the crash");
         new ProcessBuilder("sync", "-f", mnt.toString()).start().waitFor(60, TimeUnit.SECONDS);
-        long pid = ok("node", "status", "--json").json().get("pid").asLong();
+        long pid = proc.ok("node", "status", "--json").json().get("pid").asLong();
         ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
         h.destroyForcibly();
         h.onExit().get(30, TimeUnit.SECONDS);
 
-        Run started = ok("node", "start");
+        JvzProcess.Run started = proc.ok("node", "start");
         assertThat(started.out()).contains("runs on");
         String log = Files.readString(node.resolve("node.log"));
         assertThat(log).contains("checked").contains("re-mounted");
-        JsonNode list = ok("ploop", "list", "--json").json();
+        JsonNode list = proc.ok("ploop", "list", "--json").json();
         assertThat(list).hasSize(1);
         assertThat(Files.readString(mnt.resolve("durable.txt"))).isEqualTo("synced before the crash");
-        ok("ploop", "umount", "-m", mnt.toString());
-        ok("node", "stop");
+        proc.ok("ploop", "umount", "-m", mnt.toString());
+        proc.ok("node", "stop");
         for (Path delta : List.of(hdd.resolve("root.hdd"))) {
             Process q = new ProcessBuilder("qemu-img", "check", "-f", "parallels", delta.toString()).start();
             assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -13,6 +13,10 @@ declare -A PKGS=(
   [fio]=fio                    # workloads and benchmarks (nbd engine)
   [util-linux]=losetup         # loop devices over nbdfuse files
   [maven]=mvn                  # the build
+  [runc]=runc                  # runs containers (OCI bundles) for jvz ctl
+  [busybox-static]=busybox     # the minimal busybox OS template (jvz template create busybox)
+  [debootstrap]=debootstrap    # the Debian OS template (jvz template create debian)
+  [iproute2]=ip                # network namespaces and veth pairs for containers
 )
 
 missing=()

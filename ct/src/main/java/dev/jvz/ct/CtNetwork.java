@@ -151,16 +151,15 @@ public final class CtNetwork {
                         "so that a container cannot reconfigure the host's routes");
             }
             ip.check("link", "set", host, "up");
-            ip.check("addr", "add", GATEWAY4.getHostAddress() + "/32", "dev", host);
+            ip.check("addr", "add", text(GATEWAY4) + "/32", "dev", host);
             if (v6) {
-                ip.check("addr", "add", "fe80::1/64", "dev", host, "nodad");
+                ip.check("addr", "add", text(GATEWAY6) + "/64", "dev", host, "nodad");
             }
             ip.check("-n", ns, "link", "set", "lo", "up");
             ip.check("-n", ns, "link", "set", CONTAINER_IF, "up");
-            ip.check("-n", ns, "-4", "route", "add", "default", "via", GATEWAY4.getHostAddress(), "dev", CONTAINER_IF,
-                    "onlink");
+            defaultRoute(ns, GATEWAY4);
             if (v6) {
-                ip.check("-n", ns, "-6", "route", "add", "default", "via", "fe80::1", "dev", CONTAINER_IF);
+                defaultRoute(ns, GATEWAY6);
             }
             for (InetAddress a : addrs) {
                 addRouted(ctid, a);
@@ -335,8 +334,23 @@ public final class CtNetwork {
     private void addInside(String ns, InetAddress a) throws CtException {
         if (a instanceof Inet6Address) {
             ip.check("-n", ns, "addr", "replace", cidr(a), "dev", CONTAINER_IF, "nodad");
+            defaultRoute(ns, GATEWAY6);
         } else {
             ip.check("-n", ns, "addr", "replace", cidr(a), "dev", CONTAINER_IF);
+            // Removing a device's last IPv4 address flushes every IPv4 route through it (the kernel's
+            // fib_inetaddr_event disables IP on the device), so --ipdel of the last address followed
+            // by --ipadd would leave the container without its default route: put it back each time.
+            defaultRoute(ns, GATEWAY4);
+        }
+    }
+
+    /** Inside: the default route via the link-local gateway, idempotently ("replace"). */
+    private void defaultRoute(String ns, InetAddress gateway) throws CtException {
+        if (gateway instanceof Inet4Address) {
+            // onlink: 169.254.0.1 is in no subnet of venet0 (the container has /32s only).
+            ip.check("-n", ns, "-4", "route", "replace", "default", "via", text(gateway), "dev", CONTAINER_IF, "onlink");
+        } else {
+            ip.check("-n", ns, "-6", "route", "replace", "default", "via", text(gateway), "dev", CONTAINER_IF);
         }
     }
 

@@ -1,0 +1,237 @@
+package dev.jvz.ct;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.jvz.node.Exec;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CtNetwork against the real kernel (root, iproute2, busybox for ping). Everything lives under the
+ * prefix {@code jvznt-} and addresses in 10.231.0.0/24 and fd4a:765a::/64, which nothing else on a
+ * jvz host uses; cleanupAll before and after each test removes leftovers of killed runs.
+ */
+class CtNetworkIT {
+    private static final String PREFIX = "jvznt-";
+    private static final InetAddress A1 = InetAddress.ofLiteral("10.231.0.1");
+    private static final InetAddress A2 = InetAddress.ofLiteral("10.231.0.2");
+    private static final InetAddress A3 = InetAddress.ofLiteral("10.231.0.3");
+    private static final InetAddress V6A = InetAddress.ofLiteral("fd4a:765a::1");
+    private static final InetAddress V6B = InetAddress.ofLiteral("fd4a:765a::2");
+
+    private CtNetwork net;
+
+    static void requireTool(String tool) {
+        if (!Exec.onPath(tool)) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail(tool + " is not installed; scripts/install-deps.sh must install it in CI");
+            }
+            Assumptions.assumeTrue(false, tool + " is not installed");
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws CtException {
+        requireTool("ip");
+        requireTool("busybox");
+        net = new CtNetwork(PREFIX);
+        net.cleanupAll();
+    }
+
+    @AfterEach
+    void cleanUp() throws CtException {
+        if (net != null) {
+            net.cleanupAll();
+        }
+    }
+
+    @Test
+    void twoContainersReachEachOtherAndTheHostReachesBoth() throws Exception {
+        var p1 = net.setUp("101", List.of(A1));
+        net.setUp("102", List.of(A2));
+
+        assertThat(p1).isEqualTo(net.netnsPath("101")).exists();
+        assertThat(net.exists("101")).isTrue();
+        assertThat(net.addresses("101")).containsExactly(A1);
+        assertThat(ping("jvznt-101", A2)).isTrue();
+        assertThat(ping("jvznt-102", A1)).isTrue();
+        assertThat(ping(null, A1)).isTrue();
+        assertThat(ping(null, A2)).isTrue();
+        // Inside: venet0 with the /32, lo up, default route via the link-local gateway.
+        String inside = sh("ip", "-n", "jvznt-101", "-o", "addr", "show");
+        assertThat(inside).contains("venet0").contains("10.231.0.1/32").contains("127.0.0.1/8");
+        assertThat(sh("ip", "-n", "jvznt-101", "route", "show", "default")).contains("via 169.254.0.1 dev venet0");
+    }
+
+    @Test
+    void removeAddressMakesItUnreachableAndAddAddressRestoresItLive() throws Exception {
+        net.setUp("101", List.of(A1));
+        net.setUp("102", List.of(A2));
+
+        net.removeAddress("102", A2);
+        assertThat(net.addresses("102")).isEmpty();
+        assertThat(sh("ip", "-n", "jvznt-102", "-o", "addr", "show", "dev", "venet0")).doesNotContain("10.231.0.2");
+        assertThat(unreachable("jvznt-101", A2)).isTrue();
+        assertThat(unreachable(null, A2)).isTrue();
+        net.removeAddress("102", A2); // again: a no-op
+
+        net.addAddress("102", A2);
+        net.addAddress("102", A2); // again: a no-op
+        assertThat(net.addresses("102")).containsExactly(A2);
+        assertThat(ping("jvznt-101", A2)).isTrue();
+        assertThat(ping(null, A2)).isTrue();
+
+        net.addAddress("101", A3); // a second address on a running container
+        assertThat(net.addresses("101")).containsExactlyInAnyOrder(A1, A3);
+        assertThat(ping("jvznt-102", A3)).isTrue();
+    }
+
+    @Test
+    void anAddressOfAnotherContainerIsRefusedNamingItsOwner() throws Exception {
+        net.setUp("101", List.of(A1));
+
+        assertThatThrownBy(() -> net.setUp("102", List.of(A2, A1)))
+                .isInstanceOf(AddressInUseException.class)
+                .hasMessage("address 10.231.0.1 is already used by container 101; remove it there with "
+                        + "'jvz ctl set 101 --ipdel 10.231.0.1'");
+        assertThat(net.exists("102")).as("a refused setUp touches nothing").isFalse();
+
+        net.setUp("102", List.of(A2));
+        assertThatThrownBy(() -> net.addAddress("102", A1)).isInstanceOf(AddressInUseException.class)
+                .hasMessageContaining("container 101");
+        assertThat(net.addresses("102")).containsExactly(A2);
+        assertThat(sh("ip", "-n", "jvznt-102", "-o", "addr", "show", "dev", "venet0")).doesNotContain("10.231.0.1/");
+        assertThat(ping(null, A1)).as("101 keeps its address").isTrue();
+    }
+
+    @Test
+    void theHostsOwnAddressesAndForeignRoutesAreRefused() throws Exception {
+        net.setUp("101", List.of());
+        String hostAddr = sh("ip", "-4", "-o", "addr", "show", "scope", "global").lines()
+                .map(l -> l.replaceAll(".* inet ([0-9.]+)/.*", "$1")).findFirst().orElse(null);
+        if (hostAddr != null) {
+            assertThatThrownBy(() -> net.addAddress("101", InetAddress.ofLiteral(hostAddr)))
+                    .isInstanceOf(AddressInUseException.class).hasMessageContaining("an address of this host itself");
+        }
+        sh("ip", "route", "add", "10.231.0.99/32", "dev", "lo");
+        try {
+            assertThatThrownBy(() -> net.addAddress("101", InetAddress.ofLiteral("10.231.0.99")))
+                    .isInstanceOf(AddressInUseException.class)
+                    .hasMessageContaining("already routed on this host to lo, which is not a jvz container");
+        } finally {
+            sh("ip", "route", "del", "10.231.0.99/32", "dev", "lo");
+        }
+        assertThat(net.addresses("101")).isEmpty();
+    }
+
+    @Test
+    void ipv6AddressesAreRoutedLikeIpv4() throws Exception {
+        Assumptions.assumeTrue(Files.exists(CtNetwork.SYSCTL_NET.resolve("ipv6")), "kernel without IPv6");
+        net.setUp("101", List.of(A1, V6A));
+        net.setUp("102", List.of(V6B));
+
+        assertThat(net.addresses("101")).containsExactly(A1, V6A);
+        assertThat(ping("jvznt-101", V6B)).isTrue();
+        assertThat(ping("jvznt-102", V6A)).isTrue();
+        assertThat(ping(null, V6B)).isTrue();
+        net.removeAddress("102", V6B);
+        assertThat(unreachable("jvznt-101", V6B)).isTrue();
+        assertThatThrownBy(() -> net.addAddress("102", V6A)).isInstanceOf(AddressInUseException.class)
+                .hasMessageContaining("address fd4a:765a::1 is already used by container 101");
+    }
+
+    @Test
+    void tearDownLeavesNoNamespaceNoLinkAndNoRoute() throws Exception {
+        boolean v6 = Files.exists(CtNetwork.SYSCTL_NET.resolve("ipv6"));
+        net.setUp("101", v6 ? List.of(A1, V6A) : List.of(A1));
+        String host = net.hostInterface("101");
+        assertThat(sh("ip", "-o", "link")).contains(host);
+
+        net.tearDown("101");
+
+        assertThat(net.exists("101")).isFalse();
+        assertThat(net.netnsPath("101")).doesNotExist();
+        assertThat(sh("ip", "netns", "list")).doesNotContain("jvznt-101");
+        assertThat(sh("ip", "-o", "link")).doesNotContain(host).doesNotContain("jvz:jvznt-");
+        assertThat(sh("ip", "-4", "route", "show", "table", "all")).doesNotContain("10.231.0.").doesNotContain(host);
+        assertThat(sh("ip", "-6", "route", "show", "table", "all")).doesNotContain("fd4a:765a").doesNotContain(host);
+        assertThat(net.addresses("101")).isEmpty();
+        net.tearDown("101"); // again: nothing to do, no failure
+        net.tearDown("109"); // never set up
+    }
+
+    @Test
+    void setUpAfterACrashRemovesTheLeftoversAndStartsClean() throws Exception {
+        // Crash 1: a complete network left behind (jvz was killed while the container ran).
+        net.setUp("101", List.of(A1));
+        // Crash 2: killed in the middle of setUp, the host end still inside the new namespace.
+        sh("ip", "netns", "add", "jvznt-102");
+        sh("ip", "-n", "jvznt-102", "link", "add", CtNetwork.TMP_HOST_IF, "type", "veth", "peer", "name", "venet0");
+
+        CtNetwork restarted = new CtNetwork(PREFIX);
+        restarted.setUp("101", List.of(A1, A3));
+        restarted.setUp("102", List.of(A2));
+
+        assertThat(restarted.addresses("101")).containsExactlyInAnyOrder(A1, A3);
+        assertThat(ping("jvznt-102", A1)).isTrue();
+        assertThat(ping("jvznt-101", A2)).isTrue();
+        assertThat(sh("ip", "-o", "link").lines().filter(l -> l.contains("alias jvz:jvznt-"))).hasSize(2);
+    }
+
+    @Test
+    void cleanupAllRemovesItsPrefixOnlyAndNeverAForeignLinkWithItsName() throws Exception {
+        CtNetwork other = new CtNetwork("jvznu-");
+        String foreign = net.hostInterface("104");
+        try {
+            other.cleanupAll();
+            net.setUp("101", List.of(A1));
+            other.setUp("101", List.of(A2)); // same CTID, other prefix: other names
+            // A veth pair stands in for somebody else's interface (the dummy module may be absent).
+            sh("ip", "link", "add", foreign, "type", "veth", "peer", "name", "jvzntforeign");
+
+            assertThatThrownBy(() -> net.setUp("104", List.of(A3))).isInstanceOf(CtException.class)
+                    .hasMessageContaining("network interface " + foreign + " exists but is not container 104's");
+            net.tearDown("104");
+            net.cleanupAll();
+
+            assertThat(sh("ip", "-o", "link")).contains(foreign).contains(other.hostInterface("101"))
+                    .doesNotContain(net.hostInterface("101"));
+            assertThat(net.exists("101")).isFalse();
+            assertThat(other.exists("101")).isTrue();
+            assertThat(ping(null, A2)).isTrue();
+        } finally {
+            other.cleanupAll();
+            Exec.run(Duration.ofSeconds(10), List.of("ip", "link", "del", foreign));
+        }
+    }
+
+    /** One ping from namespace {@code ns} (null: the host) answered within 2 s. */
+    private static boolean ping(String ns, InetAddress to) throws IOException {
+        return ping(ns, to, 2);
+    }
+
+    /** No answer to one ping within 1 s (a reply after that would be a bug too, but needs no waiting for). */
+    private static boolean unreachable(String ns, InetAddress to) throws IOException {
+        return !ping(ns, to, 1);
+    }
+
+    private static boolean ping(String ns, InetAddress to, int seconds) throws IOException {
+        List<String> ping = List.of("busybox", "ping", "-c1", "-W" + seconds, to.getHostAddress());
+        List<String> cmd = new java.util.ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
+        cmd.addAll(ping);
+        return Exec.run(Duration.ofSeconds(10), cmd).exitCode() == 0;
+    }
+
+    private static String sh(String... cmd) throws IOException {
+        return Exec.check(Duration.ofSeconds(10), List.of(cmd)).stdout();
+    }
+}

@@ -91,8 +91,15 @@ public final class CtNetwork {
         return prefix;
     }
 
-    /** The network namespace path for runc's config; it exists only between setUp and tearDown. */
+    /**
+     * The network namespace path for runc's config; it exists only between setUp and tearDown.
+     *
+     * @throws IllegalArgumentException for an invalid CTID (it would name a path elsewhere)
+     */
     public Path netnsPath(String ctid) {
+        if (ctid == null || !NetNames.CTID.matcher(ctid).matches()) {
+            throw new IllegalArgumentException("ctid: '" + ctid + "' (expected: " + NetNames.CTID + ")");
+        }
         return NETNS_DIR.resolve(NetNames.netns(prefix, ctid));
     }
 
@@ -103,7 +110,23 @@ public final class CtNetwork {
 
     /** True while the container's network namespace exists. */
     public boolean exists(String ctid) {
-        return NetNames.CTID.matcher(ctid).matches() && Files.exists(netnsPath(ctid));
+        return ctid != null && NetNames.CTID.matcher(ctid).matches() && Files.exists(netnsPath(ctid));
+    }
+
+    /**
+     * The CTIDs that have a namespace or a host link of this prefix, sorted: what a restarted jvz
+     * compares with its running containers before tearing down the rest.
+     */
+    public List<String> containers() throws CtException {
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        for (JsonNode l : ip.json("link", "show")) {
+            NetNames.ownerOfAlias(l.path("ifalias").asText(null)).filter(o -> o.prefix().equals(prefix))
+                    .ifPresent(o -> out.add(o.ctid()));
+        }
+        for (String ns : namespaces()) {
+            NetNames.ownerOfNetns(ns).filter(o -> o.prefix().equals(prefix)).ifPresent(o -> out.add(o.ctid()));
+        }
+        return List.copyOf(out);
     }
 
     /**
@@ -276,15 +299,7 @@ public final class CtNetwork {
                 }
             }
         }
-        List<String> namespaces;
-        try (Stream<Path> s = Files.list(NETNS_DIR)) {
-            namespaces = s.map(p -> p.getFileName().toString()).toList();
-        } catch (NoSuchFileException e) {
-            namespaces = List.of();
-        } catch (IOException e) {
-            throw new CtException("cannot list " + NETNS_DIR + ": " + e.getMessage(), e);
-        }
-        for (String ns : namespaces) {
+        for (String ns : namespaces()) {
             Optional<NetNames.Owner> o = NetNames.ownerOfNetns(ns);
             if (o.isPresent() && o.get().prefix().equals(prefix)) {
                 try {
@@ -310,6 +325,11 @@ public final class CtNetwork {
         String ns = NetNames.netns(prefix, ctid);
         String host = NetNames.hostIf(prefix, ctid);
         if (a instanceof Inet6Address) {
+            if (!ipv6On(host)) {
+                throw new CtException("cannot give container " + ctid + " the IPv6 address " + text(a)
+                        + ": IPv6 is off on this host (net.ipv6.conf." + host + ".disable_ipv6 is not 0, or no IPv6 "
+                        + "in the kernel); enable IPv6 on the host and restart the container, or use an IPv4 address");
+            }
             setSysctl(SYSCTL_NET.resolve("ipv6/conf/all/forwarding"), "1",
                     "so that the host routes IPv6 between containers");
         }
@@ -420,6 +440,17 @@ public final class CtNetwork {
             }
         }
         return out;
+    }
+
+    /** Names in /run/netns (where ip netns add puts them). */
+    private static List<String> namespaces() throws CtException {
+        try (Stream<Path> s = Files.list(NETNS_DIR)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new CtException("cannot list " + NETNS_DIR + ": " + e.getMessage(), e);
+        }
     }
 
     private void deleteNetns(String ns) throws CtException {

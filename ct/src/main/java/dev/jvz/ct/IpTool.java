@@ -51,7 +51,7 @@ final class IpTool {
         try {
             return Exec.check(TIMEOUT, command(args)).stdout();
         } catch (IOException e) {
-            throw new CtException(e.getMessage() + "; jvz needs root and iproute2 for container networking", e);
+            throw failed(e);
         }
     }
 
@@ -60,7 +60,7 @@ final class IpTool {
         try {
             return Exec.run(TIMEOUT, command(args));
         } catch (IOException e) {
-            throw new CtException(e.getMessage() + "; jvz needs root and iproute2 for container networking", e);
+            throw failed(e);
         }
     }
 
@@ -79,6 +79,17 @@ final class IpTool {
             throw new CtException("cannot parse the JSON of 'ip -j " + String.join(" ", args) + "': " + e.getMessage()
                     + "; is iproute2 older than 4.13 (no -j)? Install a current iproute2", e);
         }
+    }
+
+    /** Adds what to do where the cause is known: not root, or no usable ip. */
+    private static CtException failed(IOException e) {
+        String msg = e.getMessage();
+        if (msg != null && msg.contains("Operation not permitted")) {
+            msg += "; container networking needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for namespaces)";
+        } else if (e instanceof dev.jvz.node.ToolException t && t.exitCode() == -1) {
+            msg += "; check that iproute2 is installed and works ('ip -V')";
+        }
+        return new CtException(msg, e);
     }
 
     private List<String> command(String... args) {

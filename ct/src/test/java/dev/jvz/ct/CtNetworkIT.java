@@ -252,6 +252,7 @@ class CtNetworkIT {
         sh("ip", "-n", "jvznt-102", "link", "add", CtNetwork.TMP_HOST_IF, "type", "veth", "peer", "name", "venet0");
 
         CtNetwork restarted = new CtNetwork(PREFIX);
+        assertThat(restarted.containers()).as("what a restarted jvz finds").containsExactly("101", "102");
         restarted.setUp("101", List.of(A1, A3));
         restarted.setUp("102", List.of(A2));
 
@@ -280,7 +281,9 @@ class CtNetworkIT {
             assertThat(sh("ip", "-o", "link")).contains(foreign).contains(other.hostInterface("101"))
                     .doesNotContain(net.hostInterface("101"));
             assertThat(net.exists("101")).isFalse();
+            assertThat(net.containers()).isEmpty();
             assertThat(other.exists("101")).isTrue();
+            assertThat(other.containers()).containsExactly("101");
             assertThat(ping(null, A2)).isTrue();
         } finally {
             other.cleanupAll();

@@ -8,12 +8,17 @@ import dev.jvz.node.Exec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * CtNetwork against the real kernel (root, iproute2, busybox for ping). Everything lives under the
@@ -169,7 +174,7 @@ class CtNetworkIT {
         // Control: without the filter the host does answer, and the reply lands in 102, so the
         // assertion above can fail.
         String rpFilter = "/proc/sys/net/ipv4/conf/" + net.hostInterface("101") + "/rp_filter";
-        Files.writeString(java.nio.file.Path.of(rpFilter), "0");
+        Files.writeString(Path.of(rpFilter), "0");
         Exec.run(Duration.ofSeconds(10), List.of("ip", "netns", "exec", "jvznt-101", "busybox", "ping", "-c1", "-W1",
                 "-I", "10.231.0.2", "169.254.0.1"));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -260,6 +265,41 @@ class CtNetworkIT {
         assertThat(ping("jvznt-102", A1)).isTrue();
         assertThat(ping("jvznt-101", A2)).isTrue();
         assertThat(sh("ip", "-o", "link").lines().filter(l -> l.contains("alias jvz:jvznt-"))).hasSize(2);
+    }
+
+    /**
+     * Each step of setUp fails once (an ip wrapper refuses the command matching {@code step}); the
+     * undo must leave no namespace, no link and no route, and a real setUp afterwards must work.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"netns add", "link add jvzhost0", "alias jvz:", " name ve-", "addr add 169.254.0.1/32",
+            "link set venet0 up", "route replace default via 169.254.0.1", "addr replace 10.231.0.1/32",
+            "route add 10.231.0.1/32"})
+    void aFailureAtAnyStepOfSetUpLeavesNothingBehind(String step, @TempDir Path dir) throws Exception {
+        Path wrapper = dir.resolve("ip");
+        Files.writeString(wrapper, "#!/bin/sh\ncase \"$*\" in *'" + step + "'*) echo \"injected failure\" >&2; exit 2;; esac\n"
+                + "exec " + ipPath() + " \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+        CtNetwork failing = new CtNetwork(PREFIX, new IpTool(wrapper.toString()));
+
+        assertThatThrownBy(() -> failing.setUp("101", List.of(A1))).isInstanceOf(CtException.class)
+                .hasMessageContaining("injected failure");
+
+        assertThat(net.containers()).as("step '%s'", step).isEmpty();
+        assertThat(net.netnsPath("101")).doesNotExist();
+        assertThat(sh("ip", "-o", "link")).doesNotContain("jvz:jvznt-").doesNotContain(net.hostInterface("101"));
+        assertThat(sh("ip", "-4", "route", "show", "table", "all")).doesNotContain("10.231.0.1");
+        net.setUp("101", List.of(A1));
+        assertThat(ping(null, A1)).isTrue();
+    }
+
+    private static String ipPath() {
+        for (String p : List.of("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip")) {
+            if (Files.isExecutable(Path.of(p))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("ip is on the PATH but in none of the usual directories");
     }
 
     @Test

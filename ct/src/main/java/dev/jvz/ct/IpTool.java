@@ -41,11 +41,6 @@ final class IpTool {
         return new IpTool("ip");
     }
 
-    /** True when {@code ip} exists (tests skip or fail on this). */
-    static boolean available() {
-        return Exec.onPath("ip");
-    }
-
     /** Runs {@code ip ARGS}; a non-zero exit becomes a CtException carrying ip's stderr. */
     String check(String... args) throws CtException {
         try {

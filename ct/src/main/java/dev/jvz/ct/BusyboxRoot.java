@@ -58,8 +58,9 @@ final class BusyboxRoot {
         Files.copy(busybox, bin, StandardCopyOption.REPLACE_EXISTING);
         RootFs.chmod(bin, 0755);
         for (String a : applets) {
-            // "--list-full" prints paths like "usr/bin/[" and "sbin/init"; anything else is not an applet path.
-            if (a.startsWith("/") || a.contains("..") || a.equals("bin/busybox")) {
+            // "--list-full" prints paths like "usr/bin/[" and "sbin/init"; skip anything else, and
+            // "linuxrc" (top level, for initrds only).
+            if (!a.contains("/") || a.startsWith("/") || a.contains("..") || a.equals("bin/busybox")) {
                 continue;
             }
             RootFs.symlink(root, a, "/bin/busybox");

@@ -5,6 +5,8 @@ import dev.jvz.node.ToolException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +85,7 @@ final class DebianRoot {
         String version = RootFs.exists(root, "etc/debian_version")
                 ? RootFs.read(root, "etc/debian_version").strip() : "";
         String os = "debian " + suite + (version.matches("[A-Za-z0-9./+~-]{1,32}") ? " " + version : "");
+        removeDownloadedPackages(root);
         RootFs.write(root, "sbin/jvz-init", JvzInit.script(), 0755);
         if (!RootFs.exists(root, "sbin/init")) {
             RootFs.symlink(root, "sbin/init", "jvz-init");
@@ -92,6 +95,22 @@ final class DebianRoot {
                 0644);
         RootFs.write(root, "etc/resolv.conf", "# name servers: jvz ctl set ID --nameserver ADDRESS\n", 0644);
         return os;
+    }
+
+    /**
+     * debootstrap leaves the .deb files it installed in /var/cache/apt/archives (about a third of a
+     * minbase); every container would carry them. Removing them is what 'apt-get clean' does.
+     */
+    private static void removeDownloadedPackages(Path root) throws IOException {
+        Path archives = RootFs.resolve(root, "var/cache/apt/archives/x").getParent();
+        if (!Files.isDirectory(archives, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var ds = Files.newDirectoryStream(archives, "*.deb")) {
+            for (Path deb : ds) {
+                Files.deleteIfExists(deb);
+            }
+        }
     }
 
     /**

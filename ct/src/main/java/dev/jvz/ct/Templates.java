@@ -81,6 +81,16 @@ public final class Templates {
         }
     }
 
+    /**
+     * Throws IllegalArgumentException (naming the value) unless the Debian arguments are usable;
+     * null means the default. {@link #createDebian} checks the same before it creates anything.
+     */
+    public static void validateDebian(String suite, String mirror, String variant) {
+        DebianRoot.validate(suite != null ? suite : DebianRoot.DEFAULT_SUITE,
+                mirror != null ? mirror : DebianRoot.DEFAULT_MIRROR,
+                variant != null ? variant : DebianRoot.DEFAULT_VARIANT);
+    }
+
     /** The minimal busybox template; refuses when it exists. */
     public TemplateInfo createBusybox(String name) throws CtException {
         return createBusybox(name, false);

@@ -4,6 +4,7 @@ import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.ct.CtException;
 import dev.jvz.ct.TemplateInfo;
+import dev.jvz.ct.Templates;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,6 +59,8 @@ final class TemplateCreateDebianCommand implements Callable<Integer> {
     @Override
     public Integer call() throws CliException {
         String n = name != null ? name : "debian-" + suite;
+        Templates.validateName(n);
+        Templates.validateDebian(suite, mirror, variant);
         if (common.humanOutput()) {
             spec.commandLine().getErr().println("jvz template: running debootstrap " + suite + " from " + mirror
                     + " (takes minutes)...");

@@ -14,6 +14,8 @@ import java.util.Objects;
  * sends SIGKILL. A cache made elsewhere (an OpenVZ template cache) has no such file and gets
  * {@link #DEFAULT_INIT} and {@link #DEFAULT_STOP_SIGNAL}.
  *
+ * <p>Immutable.
+ *
  * @param name template name, {@code [a-z0-9][a-z0-9._-]*}
  * @param cache the tarball
  * @param sizeBytes size of the tarball (compressed)

@@ -49,6 +49,9 @@ public final class Templates {
     /** Where Debian's busybox-static installs the static binary. */
     public static final Path DEFAULT_BUSYBOX = Path.of("/bin/busybox");
 
+    /** The OS {@link #list} shows for a cache tar cannot read (truncated, not gzip). */
+    public static final String UNREADABLE = "unreadable";
+
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final String LOCK_DIR = ".locks";
 
@@ -124,10 +127,15 @@ public final class Templates {
         List<TemplateInfo> out = new ArrayList<>();
         try {
             for (String n : names()) {
+                Path f = cacheFile(n);
                 try {
-                    out.add(info(n, cacheFile(n)));
+                    out.add(info(n, f));
                 } catch (NoSuchFileException e) {
                     // removed while we listed: not there any more
+                } catch (IOException e) {
+                    // One broken cache must not hide the others; 'get' and 'unpack' report its error.
+                    var attrs = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+                    out.add(new TemplateInfo(n, f, attrs.size(), attrs.lastModifiedTime().toInstant(), UNREADABLE));
                 }
             }
         } catch (IOException e) {

@@ -94,6 +94,27 @@ class TarIT {
         assertThat(blocks * 512).as("allocated bytes of the sparse file").isLessThan(1 << 20);
     }
 
+    @Test
+    void aForeignCacheGetsTheDefaultsAndABrokenOneIsListedAsUnreadable() throws Exception {
+        Path cache = Files.createDirectories(tmp.resolve("template/cache"));
+        Path src = Files.createDirectories(tmp.resolve("src/etc"));
+        Files.writeString(src.resolve("os-release"), "ID=centos\n");
+        Exec.check(T, List.of("tar", "-czf", cache.resolve("centos-7.tar.gz").toString(), "-C",
+                tmp.resolve("src").toString(), "."));
+        Files.write(cache.resolve("broken.tar.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0});
+        Templates t = new Templates(tmp.resolve("template"));
+
+        TemplateInfo centos = t.get("centos-7");
+        assertThat(centos.os()).isEqualTo("unknown");
+        assertThat(centos.init()).isEqualTo(TemplateInfo.DEFAULT_INIT);
+        assertThat(centos.stopSignal()).isEqualTo("TERM");
+        assertThat(t.list()).extracting(TemplateInfo::name, TemplateInfo::os)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("broken", Templates.UNREADABLE),
+                        org.assertj.core.groups.Tuple.tuple("centos-7", "unknown"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.get("broken"))
+                .isInstanceOf(CtException.class).hasMessageContaining("cannot read template 'broken'");
+    }
+
     private static int mode(Path p) throws Exception {
         return (int) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }

@@ -124,6 +124,49 @@ class BusyboxTemplateIT {
 
     @Test
     void runcBootsItRunsCommandsReapsOrphansAndStopsOnTerm() throws Exception {
+        Booted ct = boot();
+        try {
+            assertThat(runc("exec", ct.id, "hostname").stdout().strip()).isEqualTo("ct-it");
+            assertThat(runc("exec", ct.id, "cat", "/proc/1/cmdline").stdout()).contains("/sbin/jvz-init");
+            assertThat(runc("exec", ct.id, "sh", "-c", "echo hi > /tmp/f && cat /tmp/f").stdout()).isEqualTo("hi\n");
+
+            // Orphans: the detached shell exits at once, its two children are re-parented to PID 1;
+            // when they end, only PID 1 can reap them.
+            runcDetached("exec", "-d", ct.id, "sh", "-c", "sleep 0.3 & sleep 0.3 & exit 0");
+            String ps = "";
+            for (int i = 0; i < 100; i++) {
+                ps = runc("exec", ct.id, "ps", "-o", "pid,ppid,stat,args").stdout();
+                if (!ps.contains("sleep 0.3")) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(ps).doesNotContain("sleep 0.3");
+            assertThat(ps.lines().map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length > 2 && f[1].equals("1") && f[2].startsWith("Z"))).as(ps).isEmpty();
+
+            stopAndExpectCleanExit(ct, "idle");
+        } finally {
+            ct.process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aProcessIgnoringTermIsKilledAfterTheGraceAndInitStillExitsCleanly() throws Exception {
+        Booted ct = boot();
+        try {
+            runcDetached("exec", "-d", ct.id, "sh", "-c",
+                    "exec >/dev/null 2>&1; trap '' TERM; while :; do sleep 1; done");
+            stopAndExpectCleanExit(ct, "with a process ignoring SIGTERM");
+        } finally {
+            ct.process.destroyForcibly();
+        }
+    }
+
+    /** A container running from the busybox template under a foreground 'runc run'. */
+    private record Booted(String id, Process process, Path log, TemplateInfo info) {}
+
+    private Booted boot() throws Exception {
         Templates t = new Templates(tmp.resolve("template"));
         TemplateInfo info = t.createBusybox("busybox");
         Path bundle = Files.createDirectories(tmp.resolve("bundle"));
@@ -131,50 +174,28 @@ class BusyboxTemplateIT {
         t.unpack("busybox", rootfs);
         runcRoot = Files.createDirectories(tmp.resolve("runc-state"));
         Files.writeString(bundle.resolve("config.json"), ociConfig(info.init(), "ct-it"));
-        String id = "jvz-tmpl-it-" + ProcessHandle.current().pid();
-
+        String id = "jvz-tmpl-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         // Foreground 'runc run': its exit status is the init's, so "0" proves the trap ran.
         Path log = bundle.resolve("console.log");
         Process run = new ProcessBuilder("runc", "--root", runcRoot.toString(), "run", "--bundle", bundle.toString(), id)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         started.add(id);
-        try {
-            waitRunning(id);
-            assertThat(runc("exec", id, "hostname").stdout().strip()).isEqualTo("ct-it");
-            assertThat(runc("exec", id, "cat", "/proc/1/cmdline").stdout()).contains("/sbin/jvz-init");
-            assertThat(runc("exec", id, "sh", "-c", "echo hi > /tmp/f && cat /tmp/f").stdout()).isEqualTo("hi\n");
+        waitRunning(id);
+        return new Booted(id, run, log, info);
+    }
 
-            // Orphans: the detached shell exits at once, its two children are re-parented to PID 1;
-            // when they end, only PID 1 can reap them.
-            runcDetached("exec", "-d", id, "sh", "-c", "sleep 0.3 & sleep 0.3 & exit 0");
-            String ps = "";
-            for (int i = 0; i < 100; i++) {
-                ps = runc("exec", id, "ps", "-o", "pid,ppid,stat,args").stdout();
-                if (!ps.contains("sleep 0.3")) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
-            assertThat(ps).doesNotContain("sleep 0.3");
-            assertThat(ps.lines().filter(l -> l.trim().split("\\s+").length > 2 && l.trim().split("\\s+")[1].equals("1")
-                    && l.trim().split("\\s+")[2].startsWith("Z"))).as(ps).isEmpty();
-
-            // A process that ignores TERM is killed after the grace; the init still exits 0.
-            runcDetached("exec", "-d", id, "sh", "-c", "trap '' TERM; while :; do sleep 1; done");
-            long t0 = System.nanoTime();
-            runc("kill", id, info.stopSignal());
-            assertThat(run.waitFor(STOP_BOUND_MS, TimeUnit.MILLISECONDS)).as("init exited after SIGTERM").isTrue();
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(run.exitValue()).as("init exit status; log: " + Files.readString(log)).isZero();
-            System.out.println("busybox template: stop took " + ms + " ms");
-        } finally {
-            run.destroyForcibly();
-        }
+    private void stopAndExpectCleanExit(Booted ct, String what) throws Exception {
+        long t0 = System.nanoTime();
+        runc("kill", ct.id, ct.info.stopSignal());
+        assertThat(ct.process.waitFor(STOP_BOUND_MS, TimeUnit.MILLISECONDS)).as("init exited after SIGTERM").isTrue();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(ct.process.exitValue()).as("init exit status; log: " + Files.readString(ct.log)).isZero();
+        System.out.println("busybox template: stop (" + what + ") took " + ms + " ms");
         // A foreground 'runc run' deletes its container when the init exits: nothing is left.
-        assertThat(Exec.run(RUNC_TIMEOUT, List.of("runc", "--root", runcRoot.toString(), "state", id)).exitCode())
+        assertThat(Exec.run(RUNC_TIMEOUT, List.of("runc", "--root", runcRoot.toString(), "state", ct.id)).exitCode())
                 .isNotZero();
-        started.remove(id);
+        started.remove(ct.id);
     }
 
     private Exec.Result runc(String... args) throws IOException {

@@ -89,4 +89,19 @@ class TemplatesTest {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly(".locks");
         }
     }
+
+    @Test
+    void aNameBeingCreatedElsewhereIsRefusedAtOnceAndLeftAlone() throws Exception {
+        Path locks = Files.createDirectories(dir.resolve("cache/.locks"));
+        try (var ch = java.nio.channels.FileChannel.open(locks.resolve("bb.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                var held = ch.lock()) {
+            Files.createDirectories(dir.resolve("cache/.bb.tmp/root")); // the other create's staging
+            assertThatThrownBy(() -> new Templates(dir).createBusybox("bb"))
+                    .isInstanceOf(CtException.class).hasMessageContaining("another jvz command");
+            assertThatThrownBy(() -> new Templates(dir).remove("bb"))
+                    .isInstanceOf(CtException.class).hasMessageContaining("another jvz command");
+            assertThat(dir.resolve("cache/.bb.tmp/root")).isDirectory();
+        }
+    }
 }

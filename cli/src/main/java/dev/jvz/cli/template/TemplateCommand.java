@@ -1,0 +1,45 @@
+package dev.jvz.cli.template;
+
+import dev.jvz.cli.ExitCodes;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jvz template}: OS templates, the tarball caches new containers are unpacked from. Alone it
+ * prints its usage.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
+@Command(
+        name = "template",
+        description = {
+            "Create, list and remove OS templates.",
+            "",
+            "A template is a gzip tarball of a root file system, TEMPLATE/cache/NAME.tar.gz, as OpenVZ "
+                    + "kept them; 'jvz ctl create' unpacks one into a new container's disk. Templates jvz "
+                    + "makes boot /sbin/jvz-init, a small init that reaps orphans and halts on SIGTERM."
+        },
+        subcommands = {TemplateCreateCommand.class, TemplateListCommand.class, TemplateRemoveCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  jvz template create busybox                 # seconds; for tests and demos",
+            "  jvz template create debian                  # debootstrap bookworm minbase; minutes",
+            "  jvz template list",
+            "  jvz template remove busybox"
+        })
+public final class TemplateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+}

@@ -643,9 +643,9 @@ public final class Containers {
      * memory and CPU limits through runc update), the disk grown (online when mounted), and with
      * {@code save} written to CTID.conf (comments and other keys kept).
      *
-     * @return the configuration now in effect
+     * @return the configuration now in effect and warnings (a file system that could not grow online)
      */
-    public CtConfig set(String ctid, SetRequest req, boolean save) throws CtException {
+    public SetResult set(String ctid, SetRequest req, boolean save) throws CtException {
         try (CtLock l = lock(ctid, "jvz ctl set")) {
             CtConfig old = CtConfig.load(global, ctid);
             Path f = global.ctConf(ctid);
@@ -690,8 +690,9 @@ public final class Containers {
                 sc.set("ONBOOT", req.onboot() ? "yes" : "no");
             }
             CtConfig now = CtConfig.from(global, ctid, sc); // validates every value before anything changes
+            List<String> warnings = new ArrayList<>();
             if (req.diskspace() != null) {
-                growDisk(now, req.diskspace());
+                growDisk(now, req.diskspace(), warnings);
             }
             Optional<RuncState> s = runc.state(ctid);
             if (s.isPresent() && isAlive(s.get())) {
@@ -715,9 +716,17 @@ public final class Containers {
                     throw new ConfigException("cannot write " + f + ": " + e.getMessage(), e);
                 }
             }
-            return now;
+            return new SetResult(now, warnings);
         }
     }
+
+    /**
+     * What {@link #set} did.
+     *
+     * @param config the configuration now in effect
+     * @param warnings what could not be applied at once, with when it will be
+     */
+    public record SetResult(CtConfig config, List<String> warnings) {}
 
     private void applyLive(CtConfig old, CtConfig now, SetRequest req, RuncState s) throws CtException {
         String ctid = now.ctid();
@@ -757,7 +766,7 @@ public final class Containers {
         runc.update(ctid, new Runc.Resources(mem, memSwap, quota, period, cpuset));
     }
 
-    private void growDisk(CtConfig c, long size) throws CtException {
+    private void growDisk(CtConfig c, long size, List<String> warnings) throws CtException {
         Path d = descriptor(c);
         try {
             long current;
@@ -780,7 +789,9 @@ public final class Containers {
             if (size > current) {
                 JsonNode r = node.live("grow", d, null, size);
                 if (r.has("fsResized") && !r.get("fsResized").asBoolean()) {
-                    LOG.log(System.Logger.Level.WARNING, "{0}", r.path("note").asText());
+                    warnings.add("the disk of container " + c.ctid() + " grew to " + ByteSize.human(size)
+                            + " but its file system could not grow while mounted (" + r.path("note").asText()
+                            + "); it grows at the next start");
                 }
             }
         } catch (NodeException e) {

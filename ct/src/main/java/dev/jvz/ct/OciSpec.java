@@ -61,8 +61,9 @@ final class OciSpec {
         ArrayNode rl = proc.putArray("rlimits");
         ObjectNode nofile = rl.addObject();
         nofile.put("type", "RLIMIT_NOFILE");
-        nofile.put("hard", 1_048_576);
-        nofile.put("soft", 1024);
+        long hard = hostNofileHard();
+        nofile.put("hard", hard);
+        nofile.put("soft", Math.min(1024, hard));
         proc.put("noNewPrivileges", false);
 
         ObjectNode r = root.putObject("root");
@@ -118,6 +119,24 @@ final class OciSpec {
             ro.add(p);
         }
         return root;
+    }
+
+    /**
+     * The open-files hard limit jvz itself runs with: a container may not get more than its creator has
+     * (runc fails with EPERM otherwise), and gets no less, since daemons inside raise their soft limit.
+     */
+    static long hostNofileHard() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                    return f[1].equals("unlimited") ? 1_048_576 : Long.parseLong(f[1]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // fall through to runc spec's value
+        }
+        return 1024;
     }
 
     static long cpuQuota(int cpulimitPercent) {

@@ -8,7 +8,6 @@ import dev.jvz.image.Disk;
 import dev.jvz.image.DiskDescriptor;
 import dev.jvz.image.ImageChecker;
 import dev.jvz.image.ImageException;
-import dev.jvz.image.ImageInUseException;
 import dev.jvz.image.SnapshotInfo;
 import dev.jvz.node.Exec;
 import dev.jvz.node.Fs;
@@ -265,19 +264,24 @@ public final class Containers {
             if (e.kind() != NodeException.Kind.IN_USE) {
                 throw nodeFailure("cannot mount the disk of container " + c.ctid(), e);
             }
-            Path delta = e.getCause() instanceof ImageInUseException iu ? iu.path() : null;
+            // The node's answer carries no cause over the wire: the top delta is the one left in use
+            // (lower deltas are opened read-only and never marked). Opening the disk takes its lock, so a
+            // live user elsewhere would show up as "locked" here instead of being "repaired" under its feet.
+            Path delta = null;
             try {
-                if (delta == null) {
-                    throw e;
+                try (Disk d = Disk.open(descriptor(c))) {
+                    delta = d.fileOf(d.descriptor().topGuid());
                 }
                 CheckReport rep = ImageChecker.check(delta, CheckOptions.afterCrash());
                 LOG.log(System.Logger.Level.WARNING, "{0} was left in use; checked: {1}", delta, rep.severity());
                 return node.mount(descriptor(c), c.veRoot(), false);
             } catch (NodeException | IOException | ImageException again) {
-                again.addSuppressed(e);
-                throw new CtException("the disk of container " + c.ctid() + " was left in use by a crash and could "
-                        + "not be repaired automatically (" + again.getMessage() + "); run 'jvz ploop check -f "
-                        + (delta != null ? delta : descriptor(c)) + "' and start again", again);
+                if (again != e) {
+                    again.addSuppressed(e);
+                }
+                throw new CtException("the disk of container " + c.ctid() + " was left in use (a crash?) and could "
+                        + "not be repaired automatically (" + again.getMessage() + "); if nothing else uses it, run "
+                        + "'jvz ploop check -f " + (delta != null ? delta : descriptor(c)) + "' and start again", again);
             }
         }
     }

@@ -218,7 +218,7 @@ final class CtFixture implements AutoCloseable {
                     Files.createSymbolicLink(rootDir.resolve("bin").resolve(a), Path.of("busybox"));
                 }
                 // The stubborn variant ignores SIGTERM: for the stop-timeout test.
-                String init = name.equals("busybox-stubborn") ? INIT.replace("'exit 0'", "''") : INIT;
+                String init = name.equals("busybox-stubborn") ? INIT.replace("'exit 0'", "'echo ignoring SIGTERM'") : INIT;
                 Path i = rootDir.resolve("sbin/init");
                 Files.writeString(i, init);
                 Files.setPosixFilePermissions(i, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -63,6 +63,15 @@ public final class Containers {
         this.net = net;
     }
 
+    /**
+     * The containers of this host as {@code global} describes them, mounting through {@code node} (which
+     * must be running: the CLI starts it first) and running runc as RUNC with RUNC_ROOT.
+     */
+    public static Containers open(GlobalConfig global, NodeClient node) throws ConfigException {
+        return new Containers(global, node, new RuncCli(global.runcBinary(), global.runcRoot(), global.runcTimeout()),
+                new CacheTemplates(global.templateDir()), NetSource.NONE);
+    }
+
     public GlobalConfig global() {
         return global;
     }

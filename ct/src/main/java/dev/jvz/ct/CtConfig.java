@@ -159,6 +159,20 @@ public record CtConfig(String ctid, String hostname, List<InetAddress> ipAddress
         };
     }
 
+    /**
+     * Parses a size as the config files hold it: 512M, 10G, 10G:11G (the hard value), bare bytes.
+     *
+     * @param what names the option or key in the error
+     */
+    public static long parseSize(String text, String what) throws ConfigException {
+        return ByteSize.parse(text, what);
+    }
+
+    /** Parses a numeric IP address (vzctl's IP/MASK keeps only the address). */
+    public static InetAddress parseAddress(String text, String what) throws ConfigException {
+        return address(text, what);
+    }
+
     /** IP_ADDRESS's value: the addresses separated by spaces. */
     static String joinAddresses(List<InetAddress> a) {
         return String.join(" ", a.stream().map(InetAddress::getHostAddress).toList());

@@ -33,7 +33,7 @@ class ContainerFailureIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        fx = new CtFixture(tmp, NetSource.NONE, Map.of("STOP_TIMEOUT", "1"));
+        fx = new CtFixture(tmp, false, Map.of("STOP_TIMEOUT", "1"));
         cts = fx.cts;
     }
 

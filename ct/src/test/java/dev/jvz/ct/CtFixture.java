@@ -41,7 +41,15 @@ final class CtFixture implements AutoCloseable {
     final String cgroupParent = "jvzt" + RUN;
     final String netnsPrefix = "jvzt" + RUN + "-";
 
-    CtFixture(Path root, NetSource net, Map<String, String> extra) throws Exception {
+    /** This fixture's routed network (its prefix is unique per run); {@link #close} removes what it left. */
+    final CtNetwork network = new CtNetwork(netnsPrefix);
+
+    /** A host whose containers get the routed network when {@code routed}, else a namespace with only lo. */
+    CtFixture(Path root, boolean routed, Map<String, String> extra) throws Exception {
+        this(root, routed ? null : NetSource.NONE, extra);
+    }
+
+    private CtFixture(Path root, NetSource net, Map<String, String> extra) throws Exception {
         requireTool("runc");
         requireTool("ip");
         requireTool("nbdfuse");
@@ -67,11 +75,11 @@ final class CtFixture implements AutoCloseable {
         daemon.start();
         node = new NodeClient(nodePaths);
         runc = new RuncCli("runc", global.runcRoot(), Duration.ofSeconds(30));
-        cts = new Containers(global, node, runc, new BusyboxTemplate(), net);
+        cts = new Containers(global, node, runc, new BusyboxTemplate(), net == null ? NetSource.routed(network) : net);
     }
 
     CtFixture(Path root) throws Exception {
-        this(root, NetSource.NONE, Map.of());
+        this(root, false, Map.of());
     }
 
     static String newCtid() {
@@ -101,23 +109,28 @@ final class CtFixture implements AutoCloseable {
         return out;
     }
 
-    /** Everything on the host that would show a container was left behind; empty when clean. */
+    /** Everything on the host that would show {@code ctid} was left behind; empty when clean. */
     List<String> leftovers(String ctid) throws IOException {
         List<String> out = new ArrayList<>();
+        Path veRoot = global.veRoot(ctid);
+        Path priv = global.vePrivate(ctid);
+        Path export = nodePaths.exportDir(NodePaths.idOf(priv.resolve("root.hdd").resolve("DiskDescriptor.xml")));
         for (Mounts.Entry e : Mounts.list()) {
-            if (e.mountPoint().startsWith(root) || e.source().contains(root.toString())) {
+            if (e.mountPoint().startsWith(veRoot) || e.mountPoint().startsWith(export) || e.source().contains(priv.toString())) {
                 out.add("mount " + e.mountPoint() + " (" + e.fsType() + ")");
             }
         }
         String loops = Exec.run(Duration.ofSeconds(10), List.of("losetup", "-a")).stdout();
         for (String l : loops.split("\n")) {
-            if (l.contains(root.toString())) {
+            if (l.contains(export.toString()) || l.contains(priv.toString())) {
                 out.add("loop " + l);
             }
         }
         try {
-            if (!node.list().isEmpty()) {
-                out.add("node exports " + node.list());
+            for (var r : node.list()) {
+                if (r.descriptor().startsWith(priv)) {
+                    out.add("node export " + r);
+                }
             }
         } catch (NodeException e) {
             out.add("node unreachable: " + e.getMessage());
@@ -158,6 +171,11 @@ final class CtFixture implements AutoCloseable {
             if (e.mountPoint().startsWith(root)) {
                 Fs.umount(e.mountPoint(), true);
             }
+        }
+        try {
+            network.cleanupAll();
+        } catch (CtException e) {
+            System.err.println("cleanup: " + e.getMessage());
         }
         try (var s = Files.list(Path.of("/run/netns"))) {
             for (Path p : s.toList()) {

@@ -423,7 +423,7 @@ public final class Containers {
     public record StopResult(boolean killed, String message) {}
 
     /**
-     * Stops a container: SIGTERM to init and up to STOP_TIMEOUT for it to exit (SIGKILL to everything
+     * Stops a container: the template's stop signal (SIGTERM) to init and up to STOP_TIMEOUT for it to exit (SIGKILL to everything
      * right away with {@code fast}, or after the timeout), then removes the runc state, the network
      * namespace, and unmounts the disk. A suspended container is resumed first, since frozen processes
      * cannot handle a signal.
@@ -450,7 +450,7 @@ public final class Containers {
         StopResult result = new StopResult(false, null);
         boolean stopped = false;
         if (!fast) {
-            signal(ctid, "TERM", false);
+            signal(ctid, templates.stopSignal(c.ostemplate()), false);
             stopped = awaitStopped(ctid, global.stopTimeout());
         }
         if (!stopped) {

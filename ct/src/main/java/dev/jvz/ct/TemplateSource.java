@@ -20,4 +20,9 @@ interface TemplateSource {
     default List<String> init(String name) {
         return List.of("/sbin/init");
     }
+
+    /** The signal ({@code runc kill} name) that halts init cleanly; TERM when the template does not say. */
+    default String stopSignal(String name) {
+        return "TERM";
+    }
 }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jvz ctl exec CTID CMD...}: runs a command in the container, exits with its exit code. */
 @Command(
         name = "exec",
+        modelTransformer = ExecCommand.StopAtCommand.class,
         description = {"Run a command in a running container.", "",
             "The words CMD... are joined with spaces and run by /bin/sh -c inside the container, as vzctl "
                     + "exec does, so pipes and redirections work inside. stdin, stdout and stderr are this "
@@ -20,6 +21,15 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  jvz ctl exec 101 hostname", "  jvz ctl exec 101 'ps | wc -l'",
             "  echo hello | jvz ctl exec 101 cat > /dev/null"})
 final class ExecCommand implements Callable<Integer> {
+    /** Everything after CTID belongs to the command, its options too ("exec 101 ls -l"). */
+    static final class StopAtCommand implements picocli.CommandLine.IModelTransformer {
+        @Override
+        public picocli.CommandLine.Model.CommandSpec transform(picocli.CommandLine.Model.CommandSpec spec) {
+            spec.parser().stopAtPositional(true);
+            return spec;
+        }
+    }
+
     @Mixin
     CommonOptions common;
 

@@ -100,6 +100,14 @@ class ContainerLifecycleIT {
         assertThat(Files.readString(cpucg.resolve("cpu.cfs_quota_us")).strip()).isEqualTo("50000");
         assertThat(Files.readString(fx.global.ctConf(ctid))).contains("RAM=\"300M\"").contains("CPULIMIT=\"50\"");
 
+        // set --hostname and --nameserver reach the running container (UTS namespace, /etc files)
+        cts.set(ctid, new SetRequest("renamed-" + ctid, null, null, false, List.of("10.0.0.53"), null, null, null, null,
+                null, null), false);
+        assertThat(sh(ctid, "hostname")).isEqualTo("renamed-" + ctid);
+        assertThat(sh(ctid, "cat /etc/hostname")).isEqualTo("renamed-" + ctid);
+        assertThat(sh(ctid, "cat /etc/resolv.conf")).contains("nameserver 10.0.0.53");
+        assertThat(cts.config(ctid).hostname()).as("not saved without --save").isEqualTo("ct-" + ctid + ".test");
+
         // set --diskspace grows the disk and the mounted file system online
         long dfBefore = dfKb(ctid);
         Containers.SetResult grown = cts.set(ctid, SetRequest.none().withDiskspace(512L << 20), false);

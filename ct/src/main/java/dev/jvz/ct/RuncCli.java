@@ -103,8 +103,8 @@ final class RuncCli implements Runc {
             if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);
-                throw new RuncException("runc " + verb + " " + id + " did not finish in " + limit.toSeconds()
-                        + " s and was killed; see 'runc --root ... state " + id + "' and the host's load");
+                throw new RuncException("runc " + verb + " " + id + " did not finish in "
+                        + (limit.toMillis() < 1000 ? limit.toMillis() + " ms" : limit.toSeconds() + " s") + " and was killed; see 'runc --root ... state " + id + "' and the host's load");
             }
             return p.exitValue();
         } catch (InterruptedException e) {

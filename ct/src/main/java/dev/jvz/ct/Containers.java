@@ -368,6 +368,7 @@ public final class Containers {
                         + c.veRoot() + "; the template '" + c.ostemplate() + "' or the disk is damaged");
             }
             writeEtc(c);
+            net.tearDown(ctid); // a namespace left by a crash of an earlier start or stop; none when clean
             Path netns = net.setUp(ctid, c.ipAddresses());
             netUp = true;
             Path b = bundle(c);

@@ -75,4 +75,20 @@ class ContainerNetworkIT {
             assertThat(Exec.run(T, List.of("ip", "link", "show", "ve" + ct)).exitCode()).isNotZero();
         }
     }
+
+    @Test
+    void aStartAfterACrashReusesTheMountAndReplacesTheLeftOverNamespace() throws Exception {
+        String a = CtFixture.newCtid();
+        cts.create(CreateRequest.of(a, "busybox").withIp(List.of(InetAddress.ofLiteral(ip(11)))));
+        cts.start(a);
+        // What a host crash of jvz and runc leaves: processes gone, runc state gone, netns and mount still there.
+        fx.runc.delete(a, true);
+        assertThat(fx.network.exists(a)).isTrue();
+        assertThat(cts.status(a).line()).isEqualTo("CTID " + a + " exist mounted stopped");
+        cts.start(a);
+        assertThat(cts.exec(a, List.of("/bin/ip", "-4", "addr", "show"), null, T).stdout()).contains(ip(11));
+        cts.stop(a, false);
+        cts.destroy(a);
+        assertThat(fx.leftovers(a)).isEmpty();
+    }
 }

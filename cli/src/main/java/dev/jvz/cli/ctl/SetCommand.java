@@ -55,7 +55,7 @@ final class SetCommand extends CtCommand {
     @Option(names = "--diskspace", paramLabel = "SIZE", converter = Ctl.SizeArg.class, description = "Grow the disk.")
     Long diskspace;
 
-    @Option(names = "--onboot", paramLabel = "yes|no", converter = Ctl.YesNo.class, description = "Start at boot.")
+    @Option(names = "--onboot", arity = "1", paramLabel = "yes|no", converter = Ctl.YesNo.class, description = "Start at boot.")
     Boolean onboot;
 
     @Option(names = "--save", description = "Also write the changes into CTID.conf.")

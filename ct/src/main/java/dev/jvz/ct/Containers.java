@@ -361,7 +361,7 @@ public final class Containers {
                 mountDisk(c);
                 mountedHere = true;
             }
-            List<String> init = templates.init(c.ostemplate());
+            List<String> init = BootContract.of(c.veRoot()).command();
             Path initPath = c.veRoot().resolve(init.getFirst().replaceFirst("^/+", ""));
             if (!Files.exists(initPath, LinkOption.NOFOLLOW_LINKS)) {
                 throw new CtException("container " + ctid + " has no " + init.getFirst() + " (its init) in "
@@ -451,7 +451,7 @@ public final class Containers {
         StopResult result = new StopResult(false, null);
         boolean stopped = false;
         if (!fast) {
-            signal(ctid, templates.stopSignal(c.ostemplate()), false);
+            signal(ctid, BootContract.of(c.veRoot()).stopSignal(), false);
             stopped = awaitStopped(ctid, global.stopTimeout());
         }
         if (!stopped) {

@@ -71,7 +71,7 @@ class ContainerFailureIT {
         CtConfig c = cts.create(CreateRequest.of(ctid, "busybox"));
         cts.mount(ctid);
         // init that cannot be executed: runc itself fails to start the container
-        Files.setPosixFilePermissions(c.veRoot().resolve("sbin/init"), PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(c.veRoot().resolve("sbin/testinit"), PosixFilePermissions.fromString("rw-r--r--"));
         cts.umount(ctid);
         assertThatThrownBy(() -> cts.start(ctid)).isInstanceOf(RuncException.class)
                 .hasMessageContaining("runc run " + ctid + " failed").hasMessageContaining("permission denied");

@@ -235,11 +235,16 @@ final class CtFixture implements AutoCloseable {
                         "kill", "touch", "wc", "seq", "true", "false")) {
                     Files.createSymbolicLink(rootDir.resolve("bin").resolve(a), Path.of("busybox"));
                 }
-                // The stubborn variant ignores SIGTERM: for the stop-timeout test.
-                String init = name.equals("busybox-stubborn") ? INIT.replace("'exit 0'", "'echo ignoring SIGTERM'") : INIT;
-                Path i = rootDir.resolve("sbin/init");
-                Files.writeString(i, init);
+                // busybox boots through its /etc/jvz-template (INIT=/sbin/testinit), as jvz template caches
+                // do; the stubborn variant has no such file (the /sbin/init default) and ignores SIGTERM.
+                boolean stubborn = name.equals("busybox-stubborn");
+                Path i = rootDir.resolve(stubborn ? "sbin/init" : "sbin/testinit");
+                Files.writeString(i, stubborn ? INIT.replace("'exit 0'", "'echo ignoring SIGTERM'") : INIT);
                 Files.setPosixFilePermissions(i, PosixFilePermissions.fromString("rwxr-xr-x"));
+                if (!stubborn) {
+                    Files.writeString(rootDir.resolve("etc/jvz-template"),
+                            "NAME=busybox\nINIT=/sbin/testinit\nSTOP_SIGNAL=TERM\n");
+                }
             } catch (IOException e) {
                 throw new CtException("cannot unpack " + name + ": " + e.getMessage(), e);
             }

@@ -59,6 +59,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     static int exitCode(Throwable failure) {
         return switch (unwrap(failure)) {
             case CliException e -> e.exitCode();
+            case dev.jvz.ct.CtException e -> dev.jvz.cli.ctl.CtExitCodes.of(e);
             case NodeException e -> switch (e.kind()) {
                 case INVALID -> ExitCodes.PARAM;
                 case NOT_FOUND -> ExitCodes.OPEN;
@@ -93,6 +94,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         Throwable t = unwrap(failure);
         return switch (t) {
             case CliException e -> e.getMessage();
+            case dev.jvz.ct.CtException e -> e.getMessage();
             case ImageException e -> e.getMessage();
             case NodeException e -> e.getMessage();
             case NoSuchFileException e -> fileMessage(e, "no such file or directory");

@@ -87,6 +87,27 @@ public final class ExitCodes {
      */
     public static final int INTERNAL = 70;
 
+    // Containers (jvz ctl, jvz list): vzctl's numbers (VZ_* in vzctl's include/vzerror.h), so scripts
+    // written for vzctl keep working, where they do not collide with ploop's above.
+    /** Another jvz command holds the container's lock (vzctl VZ_LOCKED = 9). */
+    public static final int CT_LOCKED = 9;
+    /** The container does not exist: no CTID.conf (vzctl VZ_NOVE_CONFIG = 14). */
+    public static final int CT_NOT_FOUND = 14;
+    /** A configuration value is invalid (vzctl VZ_INVALID_PARAMETER_VALUE = 21). */
+    public static final int CT_CONFIG = 21;
+    /** The container is not running (vzctl VZ_VE_NOT_RUNNING = 31). */
+    public static final int CT_NOT_RUNNING = 31;
+    /** The container is running (vzctl VZ_VE_RUNNING = 32). */
+    public static final int CT_RUNNING = 32;
+    /** The container's file system is not mounted (vzctl VZ_FS_NOT_MOUNTED = 40). */
+    public static final int CT_NOT_MOUNTED = 40;
+    /** The container's file system is already mounted (vzctl VZ_FS_MOUNTED = 41). */
+    public static final int CT_MOUNTED = 41;
+    /** The container or its private area exists already (vzctl VZ_FS_PRVT_AREA_EXIST = 44). */
+    public static final int CT_EXISTS = 44;
+    /** The OS template is missing or unusable (vzctl VZ_FS_BAD_TMPL = 47). */
+    public static final int CT_TEMPLATE = 47;
+
     /** The table printed in every command's {@code --help}, in numeric order. */
     static Map<String, String> helpTable() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -96,18 +117,27 @@ public final class ExitCodes {
         m.put(pad(OPEN), "an input file is missing or may not be opened");
         m.put(pad(WRITE), "no space left on the file system");
         m.put(pad(CORRUPTED), "the image is corrupted (check: errors remain); run 'jvz ploop check'");
+        m.put(pad(CT_LOCKED), "the container is locked by another jvz command");
         m.put(pad(IO), "other I/O error");
         m.put(pad(PROTOCOL), "copy stream failed: malformed, refused, or checksums differ");
+        m.put(pad(CT_NOT_FOUND), "the container does not exist");
         m.put(pad(BUSY), "busy: already mounted, mount point in use; check: format conversion in progress");
+        m.put(pad(CT_CONFIG), "a container setting is invalid (the message names key and file)");
         m.put(pad(LOCKED), "the disk is in use: mounted, or locked by another jvz command");
         m.put(pad(MKFS), "creating the file system failed, or its tools are missing");
+        m.put(pad(CT_NOT_RUNNING), "the container is not running");
+        m.put(pad(CT_RUNNING), "the container is running (stop it first)");
         m.put(pad(IN_USE), "the image is marked in use or was not closed cleanly; run 'jvz ploop check -d'");
         m.put(pad(PARAM), "a value is not allowed (e.g. v1 image larger than 2 TiB)");
         m.put(pad(DESCRIPTOR), "DiskDescriptor.xml is invalid");
+        m.put(pad(CT_NOT_MOUNTED), "the container is not mounted");
+        m.put(pad(CT_MOUNTED), "the container is already mounted");
         m.put(pad(NO_SNAPSHOT), "no snapshot with the given UUID (see 'jvz ploop snapshot-list')");
+        m.put(pad(CT_EXISTS), "the container (or its private area) exists already");
+        m.put(pad(CT_TEMPLATE), "the OS template is not installed or unusable");
         m.put(pad(NODE_UNAVAILABLE), "the jvz node is not running and could not be started");
         m.put(pad(INTERNAL), "internal error in jvz; rerun with --stacktrace and report it");
-        return m;
+        return new LinkedHashMap<>(new java.util.TreeMap<>(m)); // keys are padded: text order is numeric order
     }
 
     private static String pad(int code) {

@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "OpenVZ-style containers, ploop images and live migration on a stock Linux kernel.",
-        subcommands = {PloopCommand.class, dev.jvz.cli.node.NodeCommand.class, dev.jvz.cli.template.TemplateCommand.class, picocli.CommandLine.HelpCommand.class},
+        subcommands = {PloopCommand.class, dev.jvz.cli.node.NodeCommand.class, dev.jvz.cli.ctl.CtlCommand.class,
+            dev.jvz.cli.ctl.ListCommand.class, dev.jvz.cli.template.TemplateCommand.class,
+            picocli.CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  jvz ploop init -s 10G root.hdd",

@@ -1,0 +1,53 @@
+package dev.jvz.cli.ctl;
+
+import dev.jvz.cli.ExitCodes;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jvz ctl}: containers as vzctl manages them. Alone it prints its usage.
+ *
+ * <p>picocli makes one instance per run and fills it on the calling thread; never shared.
+ */
+@Command(
+        name = "ctl",
+        description = {
+            "Create, run and change containers, as vzctl did on OpenVZ, on a stock kernel.",
+            "",
+            "A container is a ploop disk holding its root file system (PRIVATE/CTID/root.hdd, mounted at "
+                    + "ROOT/CTID by the jvz node), a config file CONF_DIR/CTID.conf in vzctl's KEY=\"value\" "
+                    + "form, and while it runs, processes run by runc in their own namespaces and cgroups "
+                    + "(/sys/fs/cgroup/CONTROLLER/jvz/CTID). Host-wide settings and paths are in "
+                    + "/etc/jvz/jvz.conf ($JVZ_CONF overrides the file; a missing file means the defaults: "
+                    + "/var/lib/jvz/{root,private,template}, /etc/jvz/conf). Every command takes the "
+                    + "container's lock, so two commands never act on one container at once, and undoes "
+                    + "its partial work when it fails."
+        },
+        subcommands = {CreateCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
+            StatusCommand.class, MountCommand.class, UmountCommand.class, DestroyCommand.class, ExecCommand.class,
+            EnterCommand.class, SuspendCommand.class, ResumeCommand.class, SetCommand.class, SnapshotCommand.class,
+            SnapshotListCommand.class, SnapshotSwitchCommand.class, SnapshotDeleteCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  jvz ctl create 101 --ostemplate busybox --hostname ct101 --ipadd 10.0.0.101",
+            "  jvz ctl start 101",
+            "  jvz ctl exec 101 hostname",
+            "  jvz ctl set 101 --ram 1G --cpulimit 50 --save",
+            "  jvz list -a",
+            "  jvz ctl stop 101 && jvz ctl destroy 101"
+        })
+public final class CtlCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+}

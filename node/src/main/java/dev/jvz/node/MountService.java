@@ -158,7 +158,10 @@ public final class MountService implements AutoCloseable {
             if (persist) {
                 saveRegistry();
             }
-            LOG.log(System.Logger.Level.INFO, "mounted {0} on {1} via {2}", desc, mp, att.device());
+            // The node's log records its mounts; a short-lived private service (withDevice, run inside a
+            // CLI command) must not print log lines into the command's output.
+            LOG.log(persist ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                    "mounted {0} on {1} via {2}", desc, mp, att.device());
             return rec;
         } catch (NodeException e) {
             undoAll(undo, e);

@@ -77,6 +77,9 @@ public final class MountService implements AutoCloseable {
         Files.createDirectories(paths.dir());
     }
 
+    /** Set once, before first use, by {@link #withDevice}: this instance serves one CLI command. */
+    private boolean privateService;
+
     /** Currently mounted disks, in mount order. */
     public List<MountRecord> list() {
         lock.lock();
@@ -160,7 +163,7 @@ public final class MountService implements AutoCloseable {
             }
             // The node's log records its mounts; a short-lived private service (withDevice, run inside a
             // CLI command) must not print log lines into the command's output.
-            LOG.log(persist ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+            LOG.log(privateService ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
                     "mounted {0} on {1} via {2}", desc, mp, att.device());
             return rec;
         } catch (NodeException e) {
@@ -200,6 +203,7 @@ public final class MountService implements AutoCloseable {
             throw io("cannot create a scratch directory", e);
         }
         try (MountService s = new MountService(new NodePaths(scratch))) {
+            s.privateService = true;
             MountRecord r = s.mount(descriptor, null, false);
             try {
                 body.run(r.device());

@@ -57,11 +57,17 @@ public final class JvzStreamSink implements CopySink {
      * are left open and unusable for jvz: close them and fall back to legacy on a fresh stream.
      */
     public static JvzStreamSink open(OutputStream out, InputStream feedback, JvzOptions options) throws IOException {
+        return open(out, feedback, options, RateLimiter.Pacing.SYSTEM);
+    }
+
+    /** As above, with {@code --bwlimit} paced by {@code pacing} (tests prove the pacing with a fake clock). */
+    static JvzStreamSink open(OutputStream out, InputStream feedback, JvzOptions options, RateLimiter.Pacing pacing)
+            throws IOException {
         if (feedback == null) {
             throw new IllegalArgumentException("a jvz stream needs a feedback channel");
         }
         OutputStream buffered = new BufferedOutputStream(
-                ThrottledOutputStream.wrap(out, options.bwlimitBytesPerSecond()), OUT_BUFFER);
+                ThrottledOutputStream.wrap(out, options.bwlimitBytesPerSecond(), pacing), OUT_BUFFER);
         ByteBuffer hello = ByteBuffer.allocate(JvzFormat.HELLO_SIZE).order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(JvzFormat.VERSION).putInt(options.requestedFeatures()).putInt(options.resumeRangeSize()).putInt(0);
         try {

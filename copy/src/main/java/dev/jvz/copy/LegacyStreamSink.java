@@ -37,8 +37,13 @@ public final class LegacyStreamSink implements CopySink {
 
     /** @param bwlimitBytesPerSecond pace the stream to this many bytes a second; 0 = unlimited */
     public LegacyStreamSink(OutputStream out, InputStream feedback, long bwlimitBytesPerSecond) {
+        this(out, feedback, bwlimitBytesPerSecond, RateLimiter.Pacing.SYSTEM);
+    }
+
+    /** As above, paced by {@code pacing}'s clock and sleeper (tests prove the pacing with fake ones). */
+    LegacyStreamSink(OutputStream out, InputStream feedback, long bwlimitBytesPerSecond, RateLimiter.Pacing pacing) {
         this.rawOut = out;
-        this.out = new BufferedOutputStream(ThrottledOutputStream.wrap(out, bwlimitBytesPerSecond), SCRATCH);
+        this.out = new BufferedOutputStream(ThrottledOutputStream.wrap(out, bwlimitBytesPerSecond, pacing), SCRATCH);
         this.feedback = feedback;
     }
 

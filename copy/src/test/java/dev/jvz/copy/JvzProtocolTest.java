@@ -348,22 +348,41 @@ class JvzProtocolTest {
     }
 
     @Test
-    void bwlimitIsHonouredApproximately() throws Exception {
+    void bwlimitPacesEveryByteOfTheStream() throws Exception {
         long limit = 4L * 1024 * 1024; // 4 MiB/s
         byte[] image = randomImage(17, 2 * 1024 * 1024);
         Link link = new Link();
         CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), dir.resolve("copy"),
                 Receiver.Options.defaults());
-        long t0 = System.nanoTime();
+        FakePacing pacing = new FakePacing();
         try (JvzStreamSink sink = JvzStreamSink.open(link.senderOut, link.senderFeedback,
-                JvzOptions.defaults().withBwlimit(limit))) {
+                JvzOptions.defaults().withBwlimit(limit), pacing.pacing())) {
             sink.write(0, ByteBuffer.wrap(image));
             sink.finish();
         }
-        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
-        Link.await(f);
-        // 2 MiB at 4 MiB/s = 500 ms minus one burst (0.4 MiB = 100 ms): assert a loose lower bound only
-        assertThat(elapsedMs).isGreaterThanOrEqualTo(300);
+        assertThat(Link.await(f).finalLength()).isEqualTo(image.length);
+        // The fake clock moves only when the limiter sleeps, so the sleeps it asked for are exactly the
+        // stream's bytes beyond one free burst (max(64 KiB, limit / 10)) at the limit: the pacing is
+        // proven by arithmetic, not by wall time. Frame headers add a few hundred bytes.
+        long burst = Math.max(64 * 1024, limit / 10);
+        long expected = (image.length - burst) * 1_000_000_000L / limit;
+        assertThat(pacing.sleptNanos).isBetween(expected, expected + 1_000_000L);
+        assertThat(pacing.sleeps).as("paced in several steps, not one").isGreaterThan(1);
+    }
+
+    /** A clock that moves only when the limiter sleeps; counts the sleeps. Used by one sender thread. */
+    static final class FakePacing {
+        long now;
+        long sleptNanos;
+        int sleeps;
+
+        RateLimiter.Pacing pacing() {
+            return new RateLimiter.Pacing(() -> now, n -> {
+                now += n;
+                sleptNanos += n;
+                sleeps++;
+            });
+        }
     }
 
     @Test

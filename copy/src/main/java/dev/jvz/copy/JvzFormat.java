@@ -37,6 +37,11 @@ final class JvzFormat {
     static final int FLAG_CRC = 0x02;
     /** END carries the final file length (pos) and its SHA-256 (payload) to compare. */
     static final int FLAG_DIGEST = 0x04;
+    /**
+     * With {@link #FLAG_DIGEST}: the digest is the hash list of {@link FinalImage} over ranges of the
+     * HELLO's range size, not the whole-file SHA-256 (the sender keeps it up to date during the copy).
+     */
+    static final int FLAG_DIGEST_LIST = 0x08;
 
     // Feature bits in HELLO / HELLO_ACK.
     static final int FEATURE_CRC32C = 0x1;

@@ -144,6 +144,7 @@ public final class JvzStreamSink implements CopySink {
     }
 
     /** What the receiver kept from an earlier attempt; {@link ResumeInfo#NONE} when nothing. */
+    @Override
     public ResumeInfo resume() {
         return resume;
     }
@@ -242,18 +243,31 @@ public final class JvzStreamSink implements CopySink {
         finish(src == null ? null : src.compute());
     }
 
+    /** The HELLO's range size: the receiver computes a hash-list digest over ranges of this size. */
+    @Override
+    public int digestRangeSize() {
+        return options.resumeRangeSize();
+    }
+
     /**
      * Ends the copy: the receiver truncates to {@code expected.length()}, fdatasyncs, digests its
-     * file and must match {@code expected.sha256()}; null = no comparison, and the receiver answers
-     * at once without reading its file back ({@link #receiverDigest()} is then null).
+     * file (whole, or as the hash list over {@link #digestRangeSize()} ranges) and must match
+     * {@code expected.sha256()}; null = no comparison, and the receiver answers at once without
+     * reading its file back ({@link #receiverDigest()} is then null).
      */
+    @Override
     public void finish(FinalImage expected) throws IOException {
         ensureOpen();
+        if (expected != null && expected.rangeSize() != 0 && expected.rangeSize() != digestRangeSize()) {
+            throw new UnsupportedOperationException("a hash-list digest over " + expected.rangeSize()
+                    + "-byte ranges; this stream's HELLO announced " + digestRangeSize());
+        }
         try {
             if (expected == null) {
                 JvzFrameHeader.of(JvzFormat.END, 0).write(out);
             } else {
-                new JvzFrameHeader(JvzFormat.END, JvzFormat.FLAG_DIGEST, JvzFormat.DIGEST_LEN, JvzFormat.DIGEST_LEN,
+                int flags = JvzFormat.FLAG_DIGEST | (expected.rangeSize() != 0 ? JvzFormat.FLAG_DIGEST_LIST : 0);
+                new JvzFrameHeader(JvzFormat.END, flags, JvzFormat.DIGEST_LEN, JvzFormat.DIGEST_LEN,
                         expected.length(), 0).write(out);
                 out.write(expected.sha256());
             }

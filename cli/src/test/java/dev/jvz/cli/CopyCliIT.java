@@ -234,6 +234,71 @@ class CopyCliIT {
         proc.ok("ploop", "umount", desc());
     }
 
+    /**
+     * Resume end to end: a copy cut in pass 1 (the sender killed) leaves the receiver's partial file
+     * (--keep); a receiver restarted with --resume offers it, the sender sends only what is missing,
+     * both ends compare the final digest, and the result equals the source by qemu-img compare.
+     */
+    @Test
+    void aCopyCutInPassOneResumesFromTheKeptPartialFileAndSendsOnlyWhatIsMissing() throws Exception {
+        initAndMount();
+        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
+                "count=160", "conv=fsync", "status=none"));
+        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        proc.ok("ploop", "umount", desc());
+        long fileSize = Files.size(top());
+        assertThat(fileSize).isGreaterThan(150L << 20);
+
+        int port = freePort();
+        Path out = work.resolve("received.hdd");
+        Path rErr = work.resolve("receiver1.err");
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--keep",
+                "--listen", "127.0.0.1:" + port), work.resolve("receiver1.out"), rErr).start();
+        awaitListening(rErr);
+        // Paced so that pass 1 takes ~8 s and the cut lands in its middle.
+        Process sender = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-s", desc(), "--to",
+                "127.0.0.1:" + port, "--bwlimit", "20M"), work.resolve("sender1.out"), work.resolve("sender1.err"))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(out) || Files.size(out) < fileSize / 3) {
+            if (System.nanoTime() > deadline || !sender.isAlive()) {
+                fail("the receiver's file did not reach a third of " + fileSize + " bytes: "
+                        + Files.readString(work.resolve("sender1.err")) + Files.readString(rErr));
+            }
+            Thread.sleep(20);
+        }
+        sender.destroyForcibly(); // SIGKILL: the connection breaks mid pass 1
+        assertThat(sender.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver.exitValue()).as("the receiver fails on the cut stream: " + Files.readString(rErr))
+                .isNotZero();
+        long kept = Files.size(out);
+        assertThat(kept).as("--keep kept the partial file").isGreaterThanOrEqualTo(fileSize / 3).isLessThan(fileSize);
+
+        Path rOut2 = work.resolve("receiver2.out");
+        Path rErr2 = work.resolve("receiver2.err");
+        Process receiver2 = proc.builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-d", out.toString(),
+                "--resume", "--keep", "--listen", "127.0.0.1:" + port), rOut2, rErr2).start();
+        awaitListening(rErr2);
+        JsonNode report = proc.ok("ploop", "copy", "--json", "-s", desc(), "--to", "127.0.0.1:" + port).json();
+        assertThat(receiver2.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver2.exitValue()).as(Files.readString(rErr2)).isZero();
+        JsonNode got = Json.mapper().readTree(Files.readString(rOut2));
+
+        long pass1 = report.get("passes").get(0).get("bytes").asLong();
+        System.out.printf("resume: file %d, kept %d, resumed pass 1 sent %d, receiver wrote %d%n", fileSize, kept,
+                pass1, got.get("bytes_written").asLong());
+        // Only the part the receiver lacks (plus the ranges of the BAT and the partial last range) is sent.
+        assertThat(pass1).as("pass 1 of the resumed copy: " + report).isLessThan(fileSize - kept + (16L << 20));
+        assertThat(got.get("bytes_written").asLong()).isLessThan(fileSize - kept + (16L << 20));
+        assertThat(report.get("verify").get("sha256").asText()).as("both ends compared the same digest")
+                .isEqualTo(got.get("sha256").asText());
+        JvzProcess.Run cmp = proc.exec(List.of("qemu-img", "compare", "-f", "parallels", "-F", "parallels",
+                top().toString(), out.toString()));
+        assertThat(cmp.exitCode()).as(cmp.toString()).isZero();
+        assertThat(proc.exec(List.of("qemu-img", "check", "-f", "parallels", out.toString())).exitCode()).isZero();
+    }
+
     private static void assertReport(JsonNode r) {
         assertThat(r.get("passes").size()).as(r.toString()).isGreaterThanOrEqualTo(1);
         assertThat(r.get("passes").get(0).get("phase").asText()).isEqualTo("LIVE");

@@ -74,6 +74,37 @@ public final class LiveCopy {
         /** The live passes stopped for {@code reason}; the pre-freeze sync and freeze come next. */
         default void iterationStopped(StopReason reason) {
         }
+
+        /** Data is being sent: called at most every {@link #PROGRESS_INTERVAL_NANOS} (by the copy's clock). */
+        default void progress(Progress p) {
+        }
+    }
+
+    /** How often {@link Listener#progress} is called while data flows: a terminal line redraws at this pace. */
+    public static final long PROGRESS_INTERVAL_NANOS = 200_000_000L;
+
+    /**
+     * Where a running copy is (a plain record of numbers, so the node can stream it as JSON).
+     *
+     * @param pass 1-based number of the pass running
+     * @param phase its phase
+     * @param passBytes bytes sent in this pass so far
+     * @param passNanos time since this pass started
+     * @param totalBytes bytes sent in all passes so far
+     * @param dirtyBytes what is still to send if the writers stopped now: the part of the file pass 1 has
+     *     not reached yet plus every extent written since it was last sent (the re-dirtied data), by the
+     *     write tracker; the blocks in the pipeline (a few MiB) are not counted
+     * @param fileSize bytes of the image file now
+     */
+    public record Progress(int pass, Phase phase, long passBytes, long passNanos, long totalBytes, long dirtyBytes,
+            long fileSize) {
+        /** Seconds until what is dirty now is sent, at this pass's rate; -1 when there is no rate yet. */
+        public double etaSeconds() {
+            if (passBytes <= 0 || passNanos <= 0) {
+                return -1;
+            }
+            return dirtyBytes / (passBytes / (passNanos / 1e9));
+        }
     }
 
     /** Starts the dirty-extent source (the real tracker, or a scripted one in tests). */
@@ -103,6 +134,14 @@ public final class LiveCopy {
     private final boolean finalDigest;
     /** The final digest's ranges (with {@link #finalDigest}); used by this thread only (sends run on it). */
     private RangeDigests digests;
+    /** The pass being sent, for {@link Listener#progress}: written and read by this thread only. */
+    private int curPass;
+    private Phase curPhase;
+    private DirtySource curTracker;
+    private long passStart;
+    private long passSent;
+    private long totalSent;
+    private long lastProgress;
 
     /**
      * Extents a drain returned that already belong to the next pass (it wrapped to a lower offset): set
@@ -520,6 +559,11 @@ public final class LiveCopy {
     private Pass timedPass(PassPipeline pipe, DirtySource tracker, int number, Phase phase, FileSource src,
             PassPipeline.Producer producer) throws LiveCopyException {
         long t0 = clock.nanoTime();
+        curPass = number;
+        curPhase = phase;
+        curTracker = tracker;
+        passStart = t0;
+        passSent = 0;
         long bytes;
         try {
             bytes = pipe.run(producer, this::send);
@@ -547,7 +591,18 @@ public final class LiveCopy {
         if (digests != null) {
             digests.sent(pos, data);
         }
+        int n = data.remaining();
         sink.write(pos, data);
+        passSent += n;
+        totalSent += n;
+        if (curTracker != null) {
+            long now = clock.nanoTime();
+            if (now - lastProgress >= PROGRESS_INTERVAL_NANOS) {
+                lastProgress = now;
+                listener.progress(new Progress(curPass, curPhase, passSent, now - passStart, totalSent,
+                        curTracker.dirtyBytes(), curTracker.fileSize()));
+            }
+        }
     }
 
     /** Re-hashes the final digest's invalid ranges; {@code header}, if set, is laid over offset 0. */

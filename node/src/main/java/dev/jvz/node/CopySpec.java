@@ -18,10 +18,13 @@ package dev.jvz.node;
  * @param stopTimeoutSeconds how long the stop command may run; null = {@link #DEFAULT_STOP_TIMEOUT_SECONDS}
  * @param feedback a relayed stream has the receiver's answers ({@code -f FD}); without, only the
  *     legacy protocol works (ploop's sender without feedback: no sync acknowledgements)
+ * @param digest end with the final digest both ends compare ({@code --digest}/{@code --no-digest});
+ *     null = the default: on for the jvz protocol, off for a local file (nothing travels) and for the
+ *     legacy stream (it has none). A receiver that offers a kept copy to resume from needs it.
  */
 public record CopySpec(String file, String to, boolean relay, boolean legacy, boolean compress, long bwlimit,
         Long maxDowntimeMillis, Integer granularity, String stopCommand, Long stopTimeoutSeconds,
-        boolean feedback) {
+        boolean feedback, Boolean digest) {
     /** A stop command suspends a container (freezer cgroup, runc pause): seconds, a minute at worst. */
     public static final long DEFAULT_STOP_TIMEOUT_SECONDS = 60;
 
@@ -42,5 +45,16 @@ public record CopySpec(String file, String to, boolean relay, boolean legacy, bo
         if (stopTimeoutSeconds != null && stopTimeoutSeconds <= 0) {
             throw new IllegalArgumentException("stopTimeoutSeconds: " + stopTimeoutSeconds + " (expected: > 0)");
         }
+        if (Boolean.TRUE.equals(digest) && legacy) {
+            throw new IllegalArgumentException("ploop's legacy stream has no final digest; drop --legacy or --digest");
+        }
+    }
+
+    /** Without a {@code digest} choice: the default. */
+    public CopySpec(String file, String to, boolean relay, boolean legacy, boolean compress, long bwlimit,
+            Long maxDowntimeMillis, Integer granularity, String stopCommand, Long stopTimeoutSeconds,
+            boolean feedback) {
+        this(file, to, relay, legacy, compress, bwlimit, maxDowntimeMillis, granularity, stopCommand,
+                stopTimeoutSeconds, feedback, null);
     }
 }

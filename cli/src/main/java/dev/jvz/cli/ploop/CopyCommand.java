@@ -119,6 +119,12 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--legacy", description = "Sender: speak ploop's legacy stream only (for a ploop receiver).")
     boolean legacy;
 
+    @Option(names = "--digest", negatable = true,
+            description = "Sender: end with a final digest of the whole image that both ends compare before the "
+                    + "copy counts as done (a mismatch fails with exit code 13). Default: on for the jvz "
+                    + "protocol (--to, -o/-f), off for -d FILE; the legacy stream has none. A resumed copy needs it.")
+    Boolean digest;
+
     @Option(names = {"-t", "--timings"}, description = "Sender: print a table of the passes and the frozen window.")
     boolean timings;
 
@@ -185,6 +191,9 @@ final class CopyCommand implements Callable<Integer> {
         if (compress != null && legacy) {
             throw usage("--compress needs the jvz protocol; drop --legacy");
         }
+        if (Boolean.TRUE.equals(digest) && legacy) {
+            throw usage("--digest needs the jvz protocol (ploop's legacy stream has no final digest); drop --legacy");
+        }
         if (!DiskArgs.isDescriptor(source)) {
             throw usage("-s: '" + source + "' is not a DiskDescriptor.xml or a directory holding one");
         }
@@ -199,7 +208,7 @@ final class CopyCommand implements Callable<Integer> {
         }
         long bw = bwlimit == null ? 0 : parseBytes("--bwlimit", bwlimit);
         CopySpec cs = new CopySpec(file == null ? null : file.toAbsolutePath().toString(), to, outFd != null,
-                legacy, compress != null, bw, downtimeMs, gran, stopCommand, null, feedbackFd != null);
+                legacy, compress != null, bw, downtimeMs, gran, stopCommand, null, feedbackFd != null, digest);
 
         CopyReport report;
         Optional<NodeClient> node = NodeRouting.servingNode(source);
@@ -232,10 +241,8 @@ final class CopyCommand implements Callable<Integer> {
                 fds = new Transports.Duplex(fb, out, null);
             }
             CopySink sink = CopyJob.openSink(cs, fds);
-            try (CopyProgress progress = CopyProgress.forStderr(spec.commandLine().getErr(), "copy",
-                    common.quiet() || !Terminal.isTerminal(Terminal.STDERR))) {
-                progress.fileSize(java.nio.file.Files.size(img.topPath()));
-                return CopyJob.run(img, cs, progress.wrap(sink), freeze, () -> { }, progress);
+            try (CopyProgress progress = progressLine()) {
+                return CopyJob.run(img, cs, sink, freeze, () -> { }, progress);
             }
         }
     }
@@ -246,8 +253,25 @@ final class CopyCommand implements Callable<Integer> {
      * two threads here pump the bytes between that socket and the descriptors.
      */
     private CopyReport sendThroughNode(NodeClient node, CopySpec cs) throws Exception {
+        try (CopyProgress progress = progressLine()) {
+            // The node streams where the copy is only when there is a line to draw.
+            return sendThroughNode(node, cs, progressWanted() ? progress::progress : null);
+        }
+    }
+
+    /** The progress line: on stderr, only when it is a terminal and neither --quiet nor --json was given. */
+    private CopyProgress progressLine() {
+        return CopyProgress.forStderr(spec.commandLine().getErr(), "copy", !progressWanted());
+    }
+
+    private boolean progressWanted() {
+        return !common.quiet() && !common.json() && Terminal.isTerminal(Terminal.STDERR);
+    }
+
+    private CopyReport sendThroughNode(NodeClient node, CopySpec cs,
+            java.util.function.Consumer<dev.jvz.copy.LiveCopy.Progress> progress) throws Exception {
         if (outFd == null) {
-            return node.copy(source, cs);
+            return node.copy(source, cs, progress);
         }
         Path xml = DiskArgs.descriptorFile(source);
         String id = null;
@@ -263,7 +287,7 @@ final class CopyCommand implements Callable<Integer> {
                 feedbackFd != null ? Transports.inputFd(feedbackFd) : null);
         relay.start();
         try {
-            return node.copy(source, cs);
+            return node.copy(source, cs, progress);
         } finally {
             relay.stop();
         }
@@ -282,6 +306,9 @@ final class CopyCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "copied %s (%s) to %s: %d passes, %s sent, frozen %.1f ms (%s)%n",
                 DiskArgs.descriptorFile(source), Sizes.human(r.fileSize()), dest, r.passes().size(),
                 Sizes.human(r.bytesSent()), r.frozen().totalNanos() / 1e6, r.stopReason());
+        if (r.verify() != null) {
+            out.printf(Locale.ROOT, "final digest verified by both ends: %s%n", r.verify().sha256());
+        }
         if (timings) {
             out.print(CopyTable.render(r));
         }
@@ -294,7 +321,8 @@ final class CopyCommand implements Callable<Integer> {
         for (var o : List.<Object[]>of(new Object[] {stopCommand, "-F"}, new Object[] {maxDowntime, "--max-downtime"},
                 new Object[] {granularity, "--granularity"}, new Object[] {compress, "--compress"},
                 new Object[] {bwlimit, "--bwlimit"}, new Object[] {legacy ? true : null, "--legacy"},
-                new Object[] {timings ? true : null, "-t"}, new Object[] {outFd, "-o"}, new Object[] {to, "--to"})) {
+                new Object[] {timings ? true : null, "-t"}, new Object[] {outFd, "-o"}, new Object[] {to, "--to"},
+                new Object[] {digest, digest == null || digest ? "--digest" : "--no-digest"})) {
             if (o[0] != null) {
                 throw usage(o[1] + " is a sender option; it needs -s DISK");
             }

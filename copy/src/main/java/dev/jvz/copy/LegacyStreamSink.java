@@ -98,7 +98,14 @@ public final class LegacyStreamSink implements CopySink {
     public void sync() throws IOException {
         ensureOpen();
         if (feedback == null) {
-            throw new IOException("cannot sync: this legacy stream has no feedback channel");
+            // ploop's sender without a feedback descriptor sends no sync requests: nobody could answer.
+            // Push out what is buffered; durability comes with the receiver's fdatasync at the end frame.
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw explainBrokenStream(e);
+            }
+            return;
         }
         try {
             out.write(new LegacyFrameHeader(LegacyFormat.SYNC_SIZE, 0).encode());

@@ -36,6 +36,8 @@ final class RangeDigests {
     private int streaming = -1;
     private long streamPos;
     private final MessageDigest md = Digests.sha256();
+    /** The file length the last {@link #refresh} hashed the (short) last range for; -1 before. */
+    private long refreshedLength = -1;
 
     RangeDigests(int rangeSize) {
         if (rangeSize < JvzFormat.MIN_RANGE || rangeSize > JvzFormat.MAX_RANGE) {
@@ -98,7 +100,8 @@ final class RangeDigests {
     /**
      * Hashes every invalid range of the first {@code length} bytes from {@code source}, with
      * {@code patch} (may be null) laid over position {@code patchPos}; bytes past the source's end are
-     * zeros. The last range is always re-hashed: its end moves with the file length.
+     * zeros. The last range is re-hashed when the length changed since the last refresh: its end
+     * moves with the file length.
      *
      * @return bytes read
      */
@@ -109,7 +112,7 @@ final class RangeDigests {
             long start = (long) r * rangeSize;
             long len = Math.min(rangeSize, length - start);
             boolean patched = patch != null && patchPos < start + len && patchPos + patch.length > start;
-            if (valid.get(r) && r != count - 1 && !patched) {
+            if (valid.get(r) && (r != count - 1 || length == refreshedLength) && !patched) {
                 continue;
             }
             Digests.PositionalReader reader = source;
@@ -134,6 +137,7 @@ final class RangeDigests {
                 valid.clear(r); // holds the patch, not the source: a later refresh must redo it
             }
         }
+        refreshedLength = length;
         return read;
     }
 

@@ -63,27 +63,58 @@ import picocli.CommandLine.Spec;
                     + "around the final passes and thaws it afterwards, on success and failure alike.",
             "",
             "Destinations: -d FILE (a new local file), --to HOST:PORT (a receiver started with "
-                    + "--listen; the jvz protocol with checksums, or ploop's legacy stream if the receiver "
-                    + "only speaks that), or -o FD with -f FD for the receiver's answers (ploop's pipes; "
-                    + "the jvz protocol unless --legacy; -o without -f needs --legacy).",
+                    + "--listen; the jvz protocol, or ploop's legacy stream if the receiver only speaks "
+                    + "that), or -o FD with -f FD for the receiver's answers (ploop's pipes; the jvz "
+                    + "protocol unless --legacy; -o without -f needs --legacy and gets no acknowledgements).",
+            "",
+            "The jvz protocol checks every block by CRC32C, may compress blocks (--compress zstd), and "
+                    + "by default ends with a final digest of the whole image that both ends compare "
+                    + "before the copy counts as done (--no-digest to skip; its cost is kept out of the "
+                    + "frozen window: the sender hashes the data as it sends it and, while frozen, only "
+                    + "what changed; the receiver reads its copy back after the thaw). A mismatch fails "
+                    + "the copy with exit code 13 and the receiver removes the copy.",
             "",
             "Receiver (no -s): reads a stream (legacy or jvz, told apart by its first bytes) from "
                     + "stdin or -i FD and answers on -f FD, or takes one TCP connection on --listen "
-                    + "ADDR:PORT for both, and writes -d FILE, which must not exist unless --resume."
+                    + "ADDR:PORT for both, and writes -d FILE, which must not exist unless --resume.",
+            "",
+            "Resume (jvz protocol): a receiver started with --keep keeps its partial file when the copy "
+                    + "fails; started again with --resume on that file, it offers the SHA-256 of each "
+                    + "4 MiB range it holds, and the sender (which always asks) skips the ranges that "
+                    + "still match its source; the final digest proves the result.",
+            "",
+            "On a terminal the sender shows a progress line on stderr (also for a copy the node runs): "
+                    + "pass, bytes sent, rate, dirty bytes, and an ETA that counts the data re-dirtied "
+                    + "since it was sent. Never with --quiet or --json. While a stream goes to stdout "
+                    + "(-o 1), use -q: the summary would go there too."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {
             "  sender: file_size, passes[] (number, phase LIVE|PRE_FREEZE|FROZEN, bytes,",
             "  nanos, bandwidth, dirty_bytes_at_end, dirty_rate), stop_reason, frozen",
-            "  (freeze_nanos, final_pass_nanos, sync_nanos, thaw_nanos, total_nanos,",
-            "  final_bytes), bytes_sent, total_nanos",
-            "  receiver: file, protocol, bytes_written, syncs, final_length, sha256",
+            "  (freeze_nanos, final_pass_nanos, digest_nanos, sync_nanos, thaw_nanos,",
+            "  total_nanos, final_bytes), bytes_sent, total_nanos, verify (null without a",
+            "  final digest: sha256 of the hash list, range_size, pre_freeze_nanos,",
+            "  pre_freeze_bytes, frozen_bytes, compare_nanos)",
+            "  receiver: file, protocol, bytes_written, syncs, final_length, sha256 (the",
+            "  digest compared with the sender's verify.sha256; without one, the SHA-256",
+            "  of the whole file; null for the legacy protocol)",
             "",
             "Examples:",
-            "  jvz ploop copy -d /vz/new/root.hdd --listen 0.0.0.0:4000",
-            "  jvz ploop copy -s root.hdd -F 'jvz ctl suspend 101' --to node2:4000",
-            "  jvz ploop copy -s root.hdd/DiskDescriptor.xml -d /backup/root.hdd -t",
-            "  ploop-style pipes: jvz ploop copy -s root.hdd --legacy -o 5 -f 6"
+            "  TCP: receiver first, then the sender (a mounted disk, its container suspended):",
+            "    jvz ploop copy -d /vz/new/root.hdd --listen 0.0.0.0:4000",
+            "    jvz ploop copy -s /vz/private/101/root.hdd -F 'jvz ctl suspend 101' --to node2:4000 -t",
+            "  local file:",
+            "    jvz ploop copy -s root.hdd/DiskDescriptor.xml -d /backup/root.hdd -t",
+            "  descriptors (jvz protocol, answers through a fifo), e.g. over ssh:",
+            "    mkfifo fb; jvz ploop copy -q -s root.hdd -o 1 -f 3 3<fb \\",
+            "      | ssh node2 jvz ploop copy -q -d /vz/root.hdd -f 1 >fb",
+            "  stdio, ploop's legacy stream without answers (as 'ploop copy -o 1'):",
+            "    jvz ploop copy -q -s root.hdd --legacy -o 1 | ssh node2 jvz ploop copy -q -d /vz/root.hdd",
+            "  ploop-style pipes to a ploop receiver: jvz ploop copy -s root.hdd --legacy -o 5 -f 6",
+            "  resume a copy that broke (the receiver ran with --keep):",
+            "    jvz ploop copy -d /vz/new/root.hdd --resume --keep --listen 0.0.0.0:4000",
+            "    jvz ploop copy -s root.hdd --to node2:4000"
         })
 final class CopyCommand implements Callable<Integer> {
     @Spec
@@ -97,7 +128,8 @@ final class CopyCommand implements Callable<Integer> {
     Path source;
 
     @Option(names = "-F", paramLabel = "STOPCMD",
-            description = "Sender: command (sh -c) that stops the disk's writers before the final pass.")
+            description = "Sender: command (sh -c) that stops the disk's writers before the final pass "
+                    + "(e.g. suspends the container); it must finish within 60 s.")
     String stopCommand;
 
     @Option(names = "--max-downtime", paramLabel = "D",
@@ -109,11 +141,14 @@ final class CopyCommand implements Callable<Integer> {
             description = "Sender: dirty-tracking unit, a power of two (4K default).")
     String granularity;
 
-    @Option(names = "--compress", paramLabel = "zstd", description = "Sender: compress blocks with zstd (jvz protocol).")
+    @Option(names = "--compress", paramLabel = "zstd",
+            description = "Sender: compress each block with zstd (level 1; a block that does not shrink goes "
+                    + "raw); jvz protocol only. Off by default: image clusters over a LAN rarely pay for it.")
     String compress;
 
     @Option(names = "--bwlimit", paramLabel = "RATE",
-            description = "Sender: send at most RATE bytes/s (K, M, G suffixes); not with -d.")
+            description = "Sender: send at most RATE bytes/s on the wire (K, M, G suffixes: powers of 1024); "
+                    + "not with -d.")
     String bwlimit;
 
     @Option(names = "--legacy", description = "Sender: speak ploop's legacy stream only (for a ploop receiver).")
@@ -125,7 +160,9 @@ final class CopyCommand implements Callable<Integer> {
                     + "protocol (--to, -o/-f), off for -d FILE; the legacy stream has none. A resumed copy needs it.")
     Boolean digest;
 
-    @Option(names = {"-t", "--timings"}, description = "Sender: print a table of the passes and the frozen window.")
+    @Option(names = {"-t", "--timings"},
+            description = "Sender: print a table of the passes (bytes, time, rate, dirty bytes at the end) and "
+                    + "of the frozen window (freeze, final passes, digest, sync, thaw), and the digest's cost.")
     boolean timings;
 
     @Option(names = {"-d", "--file"}, paramLabel = "FILE",
@@ -139,7 +176,9 @@ final class CopyCommand implements Callable<Integer> {
             description = "Feedback descriptor: the sender reads answers from it, the receiver writes them.")
     Integer feedbackFd;
 
-    @Option(names = "--to", paramLabel = "HOST:PORT", description = "Sender: connect to a receiver.")
+    @Option(names = "--to", paramLabel = "HOST:PORT",
+            description = "Sender: connect to a receiver started with --listen (jvz protocol; falls back to "
+                    + "ploop's legacy stream if the receiver only speaks that).")
     String to;
 
     @Option(names = "-i", paramLabel = "FD", description = "Receiver: read the stream from FD (default stdin).")

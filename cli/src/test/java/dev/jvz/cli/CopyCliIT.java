@@ -299,6 +299,35 @@ class CopyCliIT {
         assertThat(proc.exec(List.of("qemu-img", "check", "-f", "parallels", out.toString())).exitCode()).isZero();
     }
 
+    /**
+     * A copy the node runs (mounted disk) shows the progress line on a terminal: the node streams its
+     * progress to the CLI over the control socket. The sender runs under script(1) for a pty on stderr;
+     * --bwlimit makes pass 1 last a few seconds.
+     */
+    @Test
+    void aCopyTheNodeRunsShowsTheProgressLineOnATerminal() throws Exception {
+        LauncherIT.requireTool("script");
+        initAndMount();
+        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
+                "count=64", "conv=fsync", "status=none"));
+        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        startWriter();
+        int port = freePort();
+        Path out = work.resolve("received.hdd");
+        Path rErr = work.resolve("receiver.err");
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(),
+                "--listen", "127.0.0.1:" + port), work.resolve("receiver.out"), rErr).start();
+        awaitListening(rErr);
+        JvzProcess.Run s = proc.exec(List.of("script", "-qefc", "\"$JVZ\" ploop copy -s " + desc() + " -F 'kill -STOP "
+                + writer.pid() + "' --to 127.0.0.1:" + port + " --bwlimit 16M", "/dev/null"));
+        assertThat(s.exitCode()).as(s.toString()).isZero();
+        assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver.exitValue()).as(Files.readString(rErr)).isZero();
+        assertThat(s.out()).as(s.out()).contains("\rcopy: pass 1 LIVE", " sent (file ", " dirty", "ETA ",
+                "final digest verified by both ends");
+        afterTheCopy(out);
+    }
+
     private static void assertReport(JsonNode r) {
         assertThat(r.get("passes").size()).as(r.toString()).isGreaterThanOrEqualTo(1);
         assertThat(r.get("passes").get(0).get("phase").asText()).isEqualTo("LIVE");

@@ -35,6 +35,8 @@ public final class JvzStreamSink implements CopySink {
     private final CRC32C crc = new CRC32C();
     private final byte[] block = new byte[JvzFormat.MAX_BLOCK];
     private final byte[] packed;
+    /** Set when LZ4 was agreed on; one compressor, used by the sender thread only. */
+    private final net.jpountz.lz4.LZ4Compressor lz4;
     private long syncSeq;
     private byte[] receiverDigest;
     private boolean finished;
@@ -48,8 +50,10 @@ public final class JvzStreamSink implements CopySink {
         this.options = options;
         this.features = features;
         this.resume = resume;
+        this.lz4 = (features & JvzFormat.FEATURE_LZ4) != 0 ? Lz4.FACTORY.fastCompressor() : null;
         this.packed = (features & JvzFormat.FEATURE_ZSTD) != 0
-                ? new byte[(int) Zstd.compressBound(JvzFormat.MAX_BLOCK)] : null;
+                ? new byte[(int) Zstd.compressBound(JvzFormat.MAX_BLOCK)]
+                : lz4 != null ? new byte[lz4.maxCompressedLength(JvzFormat.MAX_BLOCK)] : null;
     }
 
     /**
@@ -140,7 +144,7 @@ public final class JvzStreamSink implements CopySink {
     }
 
     public boolean compressing() {
-        return (features & JvzFormat.FEATURE_ZSTD) != 0;
+        return (features & (JvzFormat.FEATURE_ZSTD | JvzFormat.FEATURE_LZ4)) != 0;
     }
 
     /** What the receiver kept from an earlier attempt; {@link ResumeInfo#NONE} when nothing. */
@@ -207,7 +211,14 @@ public final class JvzStreamSink implements CopySink {
             crcValue = (int) crc.getValue();
             flags |= JvzFormat.FLAG_CRC;
         }
-        if (compressing()) {
+        if (lz4 != null) {
+            int c = lz4.compress(buf, off, n, packed, 0, packed.length);
+            if (c < n) {
+                new JvzFrameHeader(JvzFormat.DATA, flags | JvzFormat.FLAG_LZ4, c, n, pos, crcValue).write(out);
+                out.write(packed, 0, c);
+                return;
+            }
+        } else if (compressing()) {
             long c = Zstd.compressByteArray(packed, 0, packed.length, buf, off, n, options.zstdLevel());
             if (!Zstd.isError(c) && c < n) {
                 new JvzFrameHeader(JvzFormat.DATA, flags | JvzFormat.FLAG_ZSTD, (int) c, n, pos, crcValue).write(out);

@@ -310,7 +310,9 @@ public final class Receiver {
                 throw new CopyProtocolException("DATA frame position " + h.pos() + " + " + rawLen
                         + " is beyond the largest file offset");
             }
-            if (rawLen == 0 || (!h.has(JvzFormat.FLAG_ZSTD) && wireLen != rawLen)) {
+            boolean packed = h.has(JvzFormat.FLAG_ZSTD) || h.has(JvzFormat.FLAG_LZ4);
+            if (rawLen == 0 || (!packed && wireLen != rawLen)
+                    || (h.has(JvzFormat.FLAG_ZSTD) && h.has(JvzFormat.FLAG_LZ4))) {
                 throw new CopyProtocolException("DATA frame at offset " + h.pos() + " has inconsistent lengths "
                         + wireLen + "/" + rawLen);
             }
@@ -324,6 +326,9 @@ public final class Receiver {
                             + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes") + ")");
                 }
                 data = raw;
+            } else if (h.has(JvzFormat.FLAG_LZ4)) {
+                data = raw;
+                Lz4.decompress(wire, wireLen, raw, rawLen, h.pos());
             }
             if (h.has(JvzFormat.FLAG_CRC)) {
                 crc.reset();

@@ -59,8 +59,9 @@ class JvzProtocolTest {
         assertThat(Files.readAllBytes(target)).isEqualTo(image);
     }
 
-    @Test
-    void roundTripOverTcpWithCompression() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(JvzOptions.Codec.class)
+    void roundTripOverTcpWithCompression(JvzOptions.Codec codec) throws Exception {
         // half compressible (zeros, like unused clusters), half random
         byte[] image = new byte[4 * 1024 * 1024];
         byte[] noise = randomImage(12, 2 * 1024 * 1024);
@@ -75,7 +76,7 @@ class JvzProtocolTest {
             counted = new CountingStream(sender.out());
             FinalImage expected = digestOf(image);
             try (JvzStreamSink sink = JvzStreamSink.open(counted, sender.in(),
-                    JvzOptions.defaults().withCompress(true).withFinalImage(() -> expected))) {
+                    JvzOptions.defaults().withCompression(codec).withFinalImage(() -> expected))) {
                 assertThat(sink.compressing()).isTrue();
                 sink.write(0, ByteBuffer.wrap(image));
                 sink.sync();
@@ -85,7 +86,27 @@ class JvzProtocolTest {
             receiver.close();
         }
         assertThat(Files.readAllBytes(target)).isEqualTo(image);
-        assertThat(counted.count).as("the zero half compresses").isLessThan(image.length * 3L / 4);
+        assertThat(counted.count).as(codec + ": the zero half compresses").isLessThan(image.length * 3L / 4);
+    }
+
+    /** A peer's LZ4 payload that is not a valid block is refused by name, not written and not a crash. */
+    @Test
+    void aMalformedLz4PayloadIsRefusedAndNothingIsKept() throws Exception {
+        Path target = dir.resolve("copy");
+        Link link = new Link();
+        CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), target, Receiver.Options.defaults());
+        ByteBuffer hello = ByteBuffer.allocate(JvzFormat.HELLO_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(JvzFormat.VERSION).putInt(JvzFormat.FEATURE_LZ4).putInt(JvzFormat.DEFAULT_RANGE).putInt(0);
+        new JvzFrameHeader(JvzFormat.HELLO, 0, JvzFormat.HELLO_SIZE, JvzFormat.HELLO_SIZE, 0, 0).write(link.senderOut);
+        link.senderOut.write(hello.array());
+        byte[] junk = new byte[64];
+        Arrays.fill(junk, (byte) 0xff); // a literal run longer than the block: not LZ4
+        new JvzFrameHeader(JvzFormat.DATA, JvzFormat.FLAG_LZ4, junk.length, 4096, 8192, 0).write(link.senderOut);
+        link.senderOut.write(junk);
+        link.senderOut.flush();
+        assertThat(Link.failure(f)).isInstanceOf(CopyProtocolException.class)
+                .hasMessageContaining("DATA frame at offset 8192: the lz4 payload");
+        assertThat(target).doesNotExist();
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class CopyJob {
         JvzOptions base = JvzOptions.defaults();
         // Always ask: a receiver started with --resume that kept a partial copy offers its range digests;
         // any other receiver offers nothing and the copy runs in full.
-        JvzOptions opts = base.withCompress(spec.compress()).withBwlimit(spec.bwlimit())
+        JvzOptions opts = base.withCompression(spec.compression()).withBwlimit(spec.bwlimit())
                 .withResume(true, base.resumeRangeSize());
         if (spec.file() != null) {
             return new FileSink(Path.of(spec.file()));

@@ -142,8 +142,8 @@ class LiveCopyDigestTest {
     @Test
     void aByteDamagedInTransitFailsTheCopyAtTheDigestComparisonAndTheReceiverRemovesTheCopy() throws Exception {
         Path copy = dir.resolve("copy");
+        // No writers run: nothing re-sends the damaged block, whose damage only the digest can see.
         try (LiveWriters live = new LiveWriters(dir, 16L << 20, 3L << 20, 1, 300_000, 9)) {
-            live.start();
             Link link = new Link();
             CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), copy, Receiver.Options.defaults());
             Throwable t;

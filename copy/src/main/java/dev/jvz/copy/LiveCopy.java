@@ -132,7 +132,11 @@ public final class LiveCopy {
     private final ResumeInfo resume;
     private final java.nio.file.Path resumeSource;
     private final boolean finalDigest;
-    /** The final digest's ranges (with {@link #finalDigest}); used by this thread only (sends run on it). */
+    /**
+     * The final digest's ranges (with {@link #finalDigest}): fed by each pass's reader thread as it reads
+     * (off the sending thread, so hashing overlaps sending), refreshed and finished by this thread;
+     * thread start and join order every access, as for {@link #pending}.
+     */
     private RangeDigests digests;
     /** The pass being sent, for {@link Listener#progress}: written and read by this thread only. */
     private int curPass;
@@ -565,8 +569,20 @@ public final class LiveCopy {
         passStart = t0;
         passSent = 0;
         long bytes;
+        PassPipeline.Producer fill = producer;
+        if (digests != null) {
+            // Hash what was read, at read time: a write after it is tracked and read again by a later
+            // pass, which invalidates the range (RangeDigests' invariant holds with "read" for "sent").
+            fill = b -> {
+                boolean more = producer.fill(b);
+                for (int i = 0; i < b.count; i++) {
+                    digests.sent(b.pos[i], b.buf.slice(b.off[i], b.len[i]));
+                }
+                return more;
+            };
+        }
         try {
-            bytes = pipe.run(producer, this::send);
+            bytes = pipe.run(fill, this::send);
         } catch (PassPipeline.ReadFailure e) {
             Throwable c = e.getCause();
             throw new LiveCopyException(name + ": pass " + number + " could not read the source (" + c.getMessage()
@@ -586,11 +602,8 @@ public final class LiveCopy {
         return new Pass(number, phase, bytes, nanos, nanos > 0 ? bytes / secs : 0, dirty, nanos > 0 ? dirty / secs : 0);
     }
 
-    /** Every byte goes to the sink through here, so the final digest sees what is sent. */
+    /** Every byte goes to the sink through here (progress counts it). */
     private void send(long pos, ByteBuffer data) throws IOException {
-        if (digests != null) {
-            digests.sent(pos, data);
-        }
         int n = data.remaining();
         sink.write(pos, data);
         passSent += n;
@@ -654,6 +667,9 @@ public final class LiveCopy {
             sector.put(0, h.withInUse(clean).encode(), 0, PloopFormat.HEADER_SIZE);
             byte[] sent = new byte[PloopFormat.SECTOR_SIZE];
             sector.get(0, sent);
+            if (digests != null) {
+                digests.sent(0, sector);
+            }
             send(0, sector);
             return sent;
         } catch (IOException | ImageException | RuntimeException e) {

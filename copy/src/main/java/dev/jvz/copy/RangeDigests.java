@@ -16,17 +16,18 @@ import java.util.List;
  * be updated when one range changes. A range's digest is valid when it equals the source as it was at
  * some moment T and every write to that range after T was (or will be) sent after it:
  * <ul>
- *   <li>{@link #sent} hashes data on its way to the sink when it covers a range from its start in order
- *       (pass 1 is linear, so it hashes almost the whole file without a second read) and invalidates
- *       every range any other send touches: a write after T is tracked dirty and sent later, so it
- *       invalidates the range when it is sent;
+ *   <li>{@link #sent} hashes data as it is read to be sent (on the pass's reader thread, overlapping the
+ *       sending) when it covers a range from its start in order (pass 1 is linear, so it hashes almost
+ *       the whole file without a second read) and invalidates every range any other read touches: a
+ *       write after T is tracked dirty and read again by a later pass, so it invalidates the range then;
  *   <li>{@link #known} takes the digest of a range the receiver kept (resume) and the source matched;
  *   <li>{@link #refresh} reads the still invalid ranges from the source: once unfrozen before the
  *       freeze (most of them), then while frozen for the few the final passes touched, with the clean
  *       header laid over range 0.
  * </ul>
  *
- * <p>Not thread-safe: used by the copy's sending thread only.
+ * <p>Not thread-safe: used by one thread at a time (a pass's reader thread, then the copy's thread),
+ * ordered by thread start and join.
  */
 final class RangeDigests {
     private final int rangeSize;
@@ -55,7 +56,10 @@ final class RangeDigests {
         return valid.cardinality();
     }
 
-    /** Data {@code [pos, pos + data.remaining())} is about to be sent; {@code data} is not consumed. */
+    /**
+     * Data {@code [pos, pos + data.remaining())} was read from the source to be sent (in the order it
+     * is sent); {@code data} is not consumed.
+     */
     void sent(long pos, ByteBuffer data) {
         int n = data.remaining();
         if (n == 0) {
@@ -120,13 +124,10 @@ final class RangeDigests {
                 reader = (dst, pos) -> {
                     int p0 = dst.position();
                     int got = source.read(dst, pos);
-                    if (got > 0) {
-                        for (int i = 0; i < got; i++) {
-                            long at = pos + i - patchPos;
-                            if (at >= 0 && at < patch.length) {
-                                dst.put(p0 + i, patch[(int) at]);
-                            }
-                        }
+                    long from = Math.max(pos, patchPos); // where the patch meets [pos, pos + got)
+                    long to = Math.min(pos + Math.max(got, 0), patchPos + patch.length);
+                    if (from < to) {
+                        dst.put(p0 + (int) (from - pos), patch, (int) (from - patchPos), (int) (to - from));
                     }
                     return got;
                 };

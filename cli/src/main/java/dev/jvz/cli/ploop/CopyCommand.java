@@ -70,9 +70,9 @@ import picocli.CommandLine.Spec;
             "The jvz protocol checks every block by CRC32C, may compress blocks (--compress zstd|lz4), and "
                     + "by default ends with a final digest of the whole image that both ends compare "
                     + "before the copy counts as done (--no-digest to skip; its cost is kept out of the "
-                    + "frozen window: the sender hashes the data as it sends it and, while frozen, only "
+                    + "frozen window: the sender hashes the data as it reads it to send and, while frozen, only "
                     + "what changed; the receiver reads its copy back after the thaw). A mismatch fails "
-                    + "the copy with exit code 13 and the receiver removes the copy.",
+                    + "the copy with exit code 13 and the receiver removes the copy (unless --keep).",
             "",
             "Receiver (no -s): reads a stream (legacy or jvz, told apart by its first bytes) from "
                     + "stdin or -i FD and answers on -f FD, or takes one TCP connection on --listen "

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rewrites it right after the copy); the source must be thawed and writable afterwards. Also: an
  * unmounted disk through a TCP receiver process is identical by {@code qemu-img compare}, and a
  * mounted disk copied over ploop-style pipes ({@code -o/-f}) goes through the node's relay socket.
+ * Resume, unmounted (sender killed) and mounted (receiver killed): the second copy sends only what the
+ * kept partial file lacks and both ends compare the final digest. A node-run copy shows the progress
+ * line on a terminal.
  */
 class CopyCliIT {
     private static Path jvz;
@@ -232,6 +235,159 @@ class CopyCliIT {
         assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(receiver.exitValue()).as(Files.readString(rErr)).isZero();
         proc.ok("ploop", "umount", desc());
+    }
+
+    /**
+     * Resume end to end: a copy cut in pass 1 (the sender killed) leaves the receiver's partial file
+     * (--keep); a receiver restarted with --resume offers it, the sender sends only what is missing,
+     * both ends compare the final digest, and the result equals the source by qemu-img compare.
+     */
+    @Test
+    void aCopyCutInPassOneResumesFromTheKeptPartialFileAndSendsOnlyWhatIsMissing() throws Exception {
+        initAndMount();
+        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
+                "count=160", "conv=fsync", "status=none"));
+        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        proc.ok("ploop", "umount", desc());
+        long fileSize = Files.size(top());
+        assertThat(fileSize).isGreaterThan(150L << 20);
+
+        int port = freePort();
+        Path out = work.resolve("received.hdd");
+        Path rErr = work.resolve("receiver1.err");
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--keep",
+                "--listen", "127.0.0.1:" + port), work.resolve("receiver1.out"), rErr).start();
+        awaitListening(rErr);
+        // Paced so that pass 1 takes ~8 s and the cut lands in its middle.
+        Process sender = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-s", desc(), "--to",
+                "127.0.0.1:" + port, "--bwlimit", "20M"), work.resolve("sender1.out"), work.resolve("sender1.err"))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(out) || Files.size(out) < fileSize / 3) {
+            if (System.nanoTime() > deadline || !sender.isAlive()) {
+                fail("the receiver's file did not reach a third of " + fileSize + " bytes: "
+                        + Files.readString(work.resolve("sender1.err")) + Files.readString(rErr));
+            }
+            Thread.sleep(20);
+        }
+        sender.destroyForcibly(); // SIGKILL: the connection breaks mid pass 1
+        assertThat(sender.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver.exitValue()).as("the receiver fails on the cut stream: " + Files.readString(rErr))
+                .isNotZero();
+        long kept = Files.size(out);
+        assertThat(kept).as("--keep kept the partial file").isGreaterThanOrEqualTo(fileSize / 3).isLessThan(fileSize);
+
+        Path rOut2 = work.resolve("receiver2.out");
+        Path rErr2 = work.resolve("receiver2.err");
+        Process receiver2 = proc.builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-d", out.toString(),
+                "--resume", "--keep", "--listen", "127.0.0.1:" + port), rOut2, rErr2).start();
+        awaitListening(rErr2);
+        JsonNode report = proc.ok("ploop", "copy", "--json", "-s", desc(), "--to", "127.0.0.1:" + port).json();
+        assertThat(receiver2.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver2.exitValue()).as(Files.readString(rErr2)).isZero();
+        JsonNode got = Json.mapper().readTree(Files.readString(rOut2));
+
+        long pass1 = report.get("passes").get(0).get("bytes").asLong();
+        System.out.printf("resume: file %d, kept %d, resumed pass 1 sent %d, receiver wrote %d%n", fileSize, kept,
+                pass1, got.get("bytes_written").asLong());
+        // Only the part the receiver lacks (plus the ranges of the BAT and the partial last range) is sent.
+        assertThat(pass1).as("pass 1 of the resumed copy: " + report).isLessThan(fileSize - kept + (16L << 20));
+        assertThat(got.get("bytes_written").asLong()).isLessThan(fileSize - kept + (16L << 20));
+        assertThat(report.get("verify").get("sha256").asText()).as("both ends compared the same digest")
+                .isEqualTo(got.get("sha256").asText());
+        JvzProcess.Run cmp = proc.exec(List.of("qemu-img", "compare", "-f", "parallels", "-F", "parallels",
+                top().toString(), out.toString()));
+        assertThat(cmp.exitCode()).as(cmp.toString()).isZero();
+        assertThat(proc.exec(List.of("qemu-img", "check", "-f", "parallels", out.toString())).exitCode()).isZero();
+    }
+
+    /**
+     * Resume of a copy the node runs (mounted disk, writer running): the receiver is killed mid pass 1
+     * (SIGKILL: its partial file stays), the node's copy fails and thaws nothing it did not freeze; a
+     * receiver started with --resume on the partial file gets only what it lacks plus what the writer
+     * changed, both ends compare the final digest, and the copy holds every fsynced record.
+     */
+    @Test
+    void aMountedDiskCopyResumesAfterTheReceiverWasKilled() throws Exception {
+        initAndMount();
+        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
+                "count=160", "conv=fsync", "status=none"));
+        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        startWriter();
+        int port = freePort();
+        Path out = work.resolve("received.hdd");
+        Path rErr = work.resolve("receiver1.err");
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--keep",
+                "--listen", "127.0.0.1:" + port), work.resolve("receiver1.out"), rErr).start();
+        awaitListening(rErr);
+        Process sender = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-s", desc(), "--to",
+                "127.0.0.1:" + port, "--bwlimit", "20M"), work.resolve("sender1.out"), work.resolve("sender1.err"))
+                .start();
+        long fileSize = Files.size(top());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(out) || Files.size(out) < fileSize / 3) {
+            if (System.nanoTime() > deadline || !sender.isAlive()) {
+                fail("the receiver's file did not reach a third of " + fileSize + " bytes: "
+                        + Files.readString(work.resolve("sender1.err")) + Files.readString(rErr));
+            }
+            Thread.sleep(20);
+        }
+        receiver.destroyForcibly(); // SIGKILL: no cleanup, the partial file stays
+        assertThat(receiver.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(sender.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(sender.exitValue()).as(Files.readString(work.resolve("sender1.err"))).isNotZero();
+        assertThat(Files.readString(work.resolve("sender1.err"))).contains("pass 1 could not send");
+        long kept = Files.size(out);
+
+        Path rOut2 = work.resolve("receiver2.out");
+        Path rErr2 = work.resolve("receiver2.err");
+        Process receiver2 = proc.builder(List.of(jvz.toString(), "ploop", "copy", "--json", "-d", out.toString(),
+                "--resume", "--listen", "127.0.0.1:" + port), rOut2, rErr2).start();
+        awaitListening(rErr2);
+        JsonNode report = proc.ok("ploop", "copy", "--json", "-s", desc(), "-F", "kill -STOP " + writer.pid(),
+                "--to", "127.0.0.1:" + port).json();
+        assertThat(receiver2.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver2.exitValue()).as(Files.readString(rErr2)).isZero();
+        JsonNode got = Json.mapper().readTree(Files.readString(rOut2));
+        long size = report.get("file_size").asLong();
+        long pass1 = report.get("passes").get(0).get("bytes").asLong();
+        System.out.printf("node resume: file %d, kept %d, resumed pass 1 sent %d, all passes %d%n", size, kept, pass1,
+                report.get("bytes_sent").asLong());
+        // The writer keeps changing a few ranges of the kept part (its records, the journal, metadata).
+        assertThat(pass1).as("pass 1 of the resumed copy: " + report).isLessThan(size - kept / 2);
+        assertThat(report.get("verify").get("sha256").asText()).isEqualTo(got.get("sha256").asText());
+        assertReport(report);
+        afterTheCopy(out);
+    }
+
+    /**
+     * A copy the node runs (mounted disk) shows the progress line on a terminal: the node streams its
+     * progress to the CLI over the control socket. The sender runs under script(1) for a pty on stderr;
+     * --bwlimit makes pass 1 last a few seconds.
+     */
+    @Test
+    void aCopyTheNodeRunsShowsTheProgressLineOnATerminal() throws Exception {
+        LauncherIT.requireTool("script");
+        initAndMount();
+        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
+                "count=64", "conv=fsync", "status=none"));
+        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        startWriter();
+        int port = freePort();
+        Path out = work.resolve("received.hdd");
+        Path rErr = work.resolve("receiver.err");
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(),
+                "--listen", "127.0.0.1:" + port), work.resolve("receiver.out"), rErr).start();
+        awaitListening(rErr);
+        JvzProcess.Run s = proc.exec(List.of("script", "-qefc", "\"$JVZ\" ploop copy -s " + desc() + " -F 'kill -STOP "
+                + writer.pid() + "' --to 127.0.0.1:" + port + " --bwlimit 16M", "/dev/null"));
+        assertThat(s.exitCode()).as(s.toString()).isZero();
+        assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(receiver.exitValue()).as(Files.readString(rErr)).isZero();
+        assertThat(s.out()).as(s.out()).contains("\rcopy: pass 1 LIVE", " sent (file ", " dirty", "ETA ",
+                "final digest verified by both ends");
+        afterTheCopy(out);
     }
 
     private static void assertReport(JsonNode r) {

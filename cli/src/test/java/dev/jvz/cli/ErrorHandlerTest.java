@@ -45,6 +45,9 @@ class ErrorHandlerTest {
                 Arguments.of(new dev.jvz.copy.LiveCopyException("pass 1 failed",
                         new IOException("No space left on device")), 7),
                 Arguments.of(new dev.jvz.copy.LiveCopyException("still written while frozen"), 12),
+                // a final digest mismatch: at our end (a local -d FILE) or reported by the receiver
+                Arguments.of(new dev.jvz.copy.LiveCopyException("the final digest comparison failed",
+                        new dev.jvz.copy.ChecksumMismatchException("final image digest mismatch", -1)), 13),
                 Arguments.of(new dev.jvz.node.NodeException(dev.jvz.node.NodeException.Kind.COPY, "x"), 13));
     }
 

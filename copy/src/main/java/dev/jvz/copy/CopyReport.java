@@ -12,10 +12,11 @@ import java.util.List;
  * @param stopReason why the live passes stopped iterating
  * @param frozen the frozen window
  * @param bytesSent data bytes sent in all passes (the clean header sector not counted)
- * @param totalNanos the whole run, tracker start to thaw
+ * @param totalNanos the whole run, tracker start to thaw, or to the end of the final digest comparison
+ * @param verify the final digest both ends compared, null when the copy ran without one
  */
 public record CopyReport(long fileSize, List<Pass> passes, StopReason stopReason, Frozen frozen, long bytesSent,
-        long totalNanos) {
+        long totalNanos, Verify verify) {
     public CopyReport {
         passes = List.copyOf(passes);
     }
@@ -58,17 +59,35 @@ public record CopyReport(long fileSize, List<Pass> passes, StopReason stopReason
     }
 
     /**
+     * The final digest both ends compared (copy/PROTOCOL.md, "Final digest").
+     *
+     * @param sha256 hex of the digest: the hash list over {@code rangeSize} ranges of the copy
+     * @param rangeSize bytes per range of the hash list
+     * @param preFreezeNanos re-hashing the ranges the live passes left invalid, before the freeze
+     * @param preFreezeBytes bytes read for that
+     * @param frozenBytes bytes read to re-hash ranges while frozen (the header range, the last range,
+     *     and what the final passes touched)
+     * @param compareNanos after the thaw: the end of the stream until the receiver answered that its
+     *     copy has the same digest (it reads the whole copy for that)
+     */
+    public record Verify(String sha256, int rangeSize, long preFreezeNanos, long preFreezeBytes, long frozenBytes,
+            long compareNanos) {
+    }
+
+    /**
      * The frozen window, from the start of {@link FreezeStep#freeze()} to the end of
      * {@link FreezeStep#thaw()}.
      *
      * @param freezeNanos the freeze step itself (stop command, syncfs, FIFREEZE)
      * @param finalPassNanos the frozen passes and the clean header sector
-     * @param syncNanos {@link CopySink#finish()}: the receiver makes the copy durable and acknowledges
+     * @param digestNanos re-hashing the ranges of the final digest that changed while frozen (0 without a digest)
+     * @param syncNanos the receiver makes the copy durable and acknowledges: {@link CopySink#finish()},
+     *     or with a final digest {@link CopySink#sync()} (the comparison follows the thaw)
      * @param thawNanos the thaw step
      * @param totalNanos the whole window
      * @param finalBytes bytes sent while frozen, header sector included
      */
-    public record Frozen(long freezeNanos, long finalPassNanos, long syncNanos, long thawNanos, long totalNanos,
-            long finalBytes) {
+    public record Frozen(long freezeNanos, long finalPassNanos, long digestNanos, long syncNanos, long thawNanos,
+            long totalNanos, long finalBytes) {
     }
 }

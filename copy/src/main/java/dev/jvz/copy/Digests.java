@@ -28,6 +28,22 @@ final class Digests {
         return sha256(ch::read, start, length);
     }
 
+    /**
+     * The hash-list digest of {@link FinalImage} with {@code rangeSize > 0}: SHA-256 over the SHA-256
+     * of each {@code rangeSize} range of the first {@code length} bytes (the last range may be short).
+     */
+    static byte[] rangeListSha256(PositionalReader r, long length, int rangeSize) throws IOException {
+        MessageDigest list = sha256();
+        for (long start = 0; start < length; start += rangeSize) {
+            list.update(sha256(r, start, Math.min(rangeSize, length - start)));
+        }
+        return list.digest();
+    }
+
+    static byte[] rangeListSha256(TargetFile file, long length, int rangeSize) throws IOException {
+        return rangeListSha256((dst, pos) -> file.read(dst, pos), length, rangeSize);
+    }
+
     interface PositionalReader {
         int read(ByteBuffer dst, long pos) throws IOException;
     }

@@ -20,7 +20,8 @@ public final class FileSink implements CopySink {
 
     public FileSink(Path path) throws IOException {
         this.path = path;
-        this.ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
     }
 
     @Override
@@ -42,6 +43,36 @@ public final class FileSink implements CopySink {
     @Override
     public void finish() throws IOException {
         ch.force(false);
+        finished = true;
+        close();
+    }
+
+    @Override
+    public int digestRangeSize() {
+        return JvzFormat.DEFAULT_RANGE;
+    }
+
+    /**
+     * Truncates to {@code expected.length()}, fdatasyncs, reads the file back and compares its digest;
+     * a mismatch fails (the file is removed at close, as after any failure).
+     */
+    @Override
+    public void finish(FinalImage expected) throws IOException {
+        if (expected == null) {
+            finish();
+            return;
+        }
+        if (ch.size() > expected.length()) {
+            ch.truncate(expected.length());
+        }
+        ch.force(false);
+        byte[] mine = expected.rangeSize() == 0 ? Digests.sha256(ch, 0, expected.length())
+                : Digests.rangeListSha256(ch::read, expected.length(), expected.rangeSize());
+        if (!java.security.MessageDigest.isEqual(mine, expected.sha256()) || ch.size() != expected.length()) {
+            throw new ChecksumMismatchException("final image digest mismatch: the source's is " + expected.hex()
+                    + ", " + path + " (" + ch.size() + " bytes) has " + java.util.HexFormat.of().formatHex(mine)
+                    + "; the copy is not valid (a disk or memory error?); run it again", -1);
+        }
         finished = true;
         close();
     }

@@ -7,20 +7,39 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * The length and SHA-256 the destination file must have when the copy is done. Immutable.
+ * The length and digest the destination file must have when the copy is done. Immutable.
+ *
+ * <p>{@code rangeSize} 0: {@code sha256} is the SHA-256 of the whole file. Otherwise it is the SHA-256
+ * of the concatenated SHA-256 of each {@code rangeSize} range of the file (the last may be short): the
+ * hash list {@link LiveCopy} keeps up to date during the copy so that its frozen window only re-hashes
+ * the ranges the final passes touched (copy/PROTOCOL.md, "Final digest").
  *
  * <p>The source delta still has inUse set while the destination receives a header with inUse
  * cleared, so the sender digests its file with that header {@code patch} applied: {@link #of}.
  */
-public record FinalImage(long length, byte[] sha256) {
+public record FinalImage(long length, byte[] sha256, int rangeSize) {
     public FinalImage {
         if (length < 0) {
             throw new IllegalArgumentException("length < 0: " + length);
+        }
+        if (rangeSize != 0 && (rangeSize < JvzFormat.MIN_RANGE || rangeSize > JvzFormat.MAX_RANGE)) {
+            throw new IllegalArgumentException("rangeSize: " + rangeSize + " (expected: 0 or "
+                    + JvzFormat.MIN_RANGE + "~" + JvzFormat.MAX_RANGE + ")");
         }
         if (sha256.length != JvzFormat.DIGEST_LEN) {
             throw new IllegalArgumentException("sha256 has " + sha256.length + " bytes, expected 32");
         }
         sha256 = sha256.clone();
+    }
+
+    /** A whole-file SHA-256. */
+    public FinalImage(long length, byte[] sha256) {
+        this(length, sha256, 0);
+    }
+
+    /** The digest in hex, as reports print it. */
+    public String hex() {
+        return java.util.HexFormat.of().formatHex(sha256);
     }
 
     @Override

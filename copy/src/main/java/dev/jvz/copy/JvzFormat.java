@@ -37,12 +37,20 @@ final class JvzFormat {
     static final int FLAG_CRC = 0x02;
     /** END carries the final file length (pos) and its SHA-256 (payload) to compare. */
     static final int FLAG_DIGEST = 0x04;
+    /**
+     * With {@link #FLAG_DIGEST}: the digest is the hash list of {@link FinalImage} over ranges of the
+     * HELLO's range size, not the whole-file SHA-256 (the sender keeps it up to date during the copy).
+     */
+    static final int FLAG_DIGEST_LIST = 0x08;
+    /** DATA payload is one LZ4 block (no frame) that decompresses to rawLength bytes. */
+    static final int FLAG_LZ4 = 0x10;
 
     // Feature bits in HELLO / HELLO_ACK.
     static final int FEATURE_CRC32C = 0x1;
     static final int FEATURE_ZSTD = 0x2;
     static final int FEATURE_RESUME = 0x4;
-    static final int SUPPORTED_FEATURES = FEATURE_CRC32C | FEATURE_ZSTD | FEATURE_RESUME;
+    static final int FEATURE_LZ4 = 0x8;
+    static final int SUPPORTED_FEATURES = FEATURE_CRC32C | FEATURE_ZSTD | FEATURE_RESUME | FEATURE_LZ4;
 
     /** HELLO payload: u32 version, u32 features, u32 resume range size, u32 reserved. */
     static final int HELLO_SIZE = 16;

@@ -35,6 +35,8 @@ public final class JvzStreamSink implements CopySink {
     private final CRC32C crc = new CRC32C();
     private final byte[] block = new byte[JvzFormat.MAX_BLOCK];
     private final byte[] packed;
+    /** Set when LZ4 was agreed on; one compressor, used by the sender thread only. */
+    private final net.jpountz.lz4.LZ4Compressor lz4;
     private long syncSeq;
     private byte[] receiverDigest;
     private boolean finished;
@@ -48,8 +50,10 @@ public final class JvzStreamSink implements CopySink {
         this.options = options;
         this.features = features;
         this.resume = resume;
+        this.lz4 = (features & JvzFormat.FEATURE_LZ4) != 0 ? Lz4.FACTORY.fastCompressor() : null;
         this.packed = (features & JvzFormat.FEATURE_ZSTD) != 0
-                ? new byte[(int) Zstd.compressBound(JvzFormat.MAX_BLOCK)] : null;
+                ? new byte[(int) Zstd.compressBound(JvzFormat.MAX_BLOCK)]
+                : lz4 != null ? new byte[lz4.maxCompressedLength(JvzFormat.MAX_BLOCK)] : null;
     }
 
     /**
@@ -57,11 +61,17 @@ public final class JvzStreamSink implements CopySink {
      * are left open and unusable for jvz: close them and fall back to legacy on a fresh stream.
      */
     public static JvzStreamSink open(OutputStream out, InputStream feedback, JvzOptions options) throws IOException {
+        return open(out, feedback, options, RateLimiter.Pacing.SYSTEM);
+    }
+
+    /** As above, with {@code --bwlimit} paced by {@code pacing} (tests prove the pacing with a fake clock). */
+    static JvzStreamSink open(OutputStream out, InputStream feedback, JvzOptions options, RateLimiter.Pacing pacing)
+            throws IOException {
         if (feedback == null) {
             throw new IllegalArgumentException("a jvz stream needs a feedback channel");
         }
         OutputStream buffered = new BufferedOutputStream(
-                ThrottledOutputStream.wrap(out, options.bwlimitBytesPerSecond()), OUT_BUFFER);
+                ThrottledOutputStream.wrap(out, options.bwlimitBytesPerSecond(), pacing), OUT_BUFFER);
         ByteBuffer hello = ByteBuffer.allocate(JvzFormat.HELLO_SIZE).order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(JvzFormat.VERSION).putInt(options.requestedFeatures()).putInt(options.resumeRangeSize()).putInt(0);
         try {
@@ -134,10 +144,11 @@ public final class JvzStreamSink implements CopySink {
     }
 
     public boolean compressing() {
-        return (features & JvzFormat.FEATURE_ZSTD) != 0;
+        return (features & (JvzFormat.FEATURE_ZSTD | JvzFormat.FEATURE_LZ4)) != 0;
     }
 
     /** What the receiver kept from an earlier attempt; {@link ResumeInfo#NONE} when nothing. */
+    @Override
     public ResumeInfo resume() {
         return resume;
     }
@@ -200,7 +211,14 @@ public final class JvzStreamSink implements CopySink {
             crcValue = (int) crc.getValue();
             flags |= JvzFormat.FLAG_CRC;
         }
-        if (compressing()) {
+        if (lz4 != null) {
+            int c = lz4.compress(buf, off, n, packed, 0, packed.length);
+            if (c < n) {
+                new JvzFrameHeader(JvzFormat.DATA, flags | JvzFormat.FLAG_LZ4, c, n, pos, crcValue).write(out);
+                out.write(packed, 0, c);
+                return;
+            }
+        } else if (compressing()) {
             long c = Zstd.compressByteArray(packed, 0, packed.length, buf, off, n, options.zstdLevel());
             if (!Zstd.isError(c) && c < n) {
                 new JvzFrameHeader(JvzFormat.DATA, flags | JvzFormat.FLAG_ZSTD, (int) c, n, pos, crcValue).write(out);
@@ -236,18 +254,31 @@ public final class JvzStreamSink implements CopySink {
         finish(src == null ? null : src.compute());
     }
 
+    /** The HELLO's range size: the receiver computes a hash-list digest over ranges of this size. */
+    @Override
+    public int digestRangeSize() {
+        return options.resumeRangeSize();
+    }
+
     /**
      * Ends the copy: the receiver truncates to {@code expected.length()}, fdatasyncs, digests its
-     * file and must match {@code expected.sha256()}; null = no comparison, and the receiver answers
-     * at once without reading its file back ({@link #receiverDigest()} is then null).
+     * file (whole, or as the hash list over {@link #digestRangeSize()} ranges) and must match
+     * {@code expected.sha256()}; null = no comparison, and the receiver answers at once without
+     * reading its file back ({@link #receiverDigest()} is then null).
      */
+    @Override
     public void finish(FinalImage expected) throws IOException {
         ensureOpen();
+        if (expected != null && expected.rangeSize() != 0 && expected.rangeSize() != digestRangeSize()) {
+            throw new UnsupportedOperationException("a hash-list digest over " + expected.rangeSize()
+                    + "-byte ranges; this stream's HELLO announced " + digestRangeSize());
+        }
         try {
             if (expected == null) {
                 JvzFrameHeader.of(JvzFormat.END, 0).write(out);
             } else {
-                new JvzFrameHeader(JvzFormat.END, JvzFormat.FLAG_DIGEST, JvzFormat.DIGEST_LEN, JvzFormat.DIGEST_LEN,
+                int flags = JvzFormat.FLAG_DIGEST | (expected.rangeSize() != 0 ? JvzFormat.FLAG_DIGEST_LIST : 0);
+                new JvzFrameHeader(JvzFormat.END, flags, JvzFormat.DIGEST_LEN, JvzFormat.DIGEST_LEN,
                         expected.length(), 0).write(out);
                 out.write(expected.sha256());
             }

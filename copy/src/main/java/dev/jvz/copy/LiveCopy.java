@@ -35,6 +35,12 @@ import java.util.Objects;
  *       frozen abort the copy: something still writes), the header sector re-read from the file and
  *       sent with inUse cleared (the copy is clean; the source keeps its own header),
  *       {@link CopySink#finish()}, thaw.
+ *   <li>With a final digest ({@link Builder#finalDigest}): the hash list of {@link RangeDigests} is kept
+ *       up to date while the data is sent; the ranges still invalid are re-hashed before the freeze, the
+ *       few the final passes touched while frozen; the frozen window then ends with
+ *       {@link CopySink#sync()} (the copy is durable), the thaw follows, and only then
+ *       {@link CopySink#finish(FinalImage)} makes the receiver read its copy back and compare: that
+ *       whole-image read is outside the frozen window.
  * </ol>
  * On every path the freeze step is thawed exactly once if it was called, and the tracker is stopped.
  * The sink is not closed here: its owner closes it (after a failure that drops the partial copy).
@@ -68,6 +74,37 @@ public final class LiveCopy {
         /** The live passes stopped for {@code reason}; the pre-freeze sync and freeze come next. */
         default void iterationStopped(StopReason reason) {
         }
+
+        /** Data is being sent: called at most every {@link #PROGRESS_INTERVAL_NANOS} (by the copy's clock). */
+        default void progress(Progress p) {
+        }
+    }
+
+    /** How often {@link Listener#progress} is called while data flows: a terminal line redraws at this pace. */
+    public static final long PROGRESS_INTERVAL_NANOS = 200_000_000L;
+
+    /**
+     * Where a running copy is (a plain record of numbers, so the node can stream it as JSON).
+     *
+     * @param pass 1-based number of the pass running
+     * @param phase its phase
+     * @param passBytes bytes sent in this pass so far
+     * @param passNanos time since this pass started
+     * @param totalBytes bytes sent in all passes so far
+     * @param dirtyBytes what is still to send if the writers stopped now: the part of the file pass 1 has
+     *     not reached yet plus every extent written since it was last sent (the re-dirtied data), by the
+     *     write tracker; the blocks in the pipeline (a few MiB) are not counted
+     * @param fileSize bytes of the image file now
+     */
+    public record Progress(int pass, Phase phase, long passBytes, long passNanos, long totalBytes, long dirtyBytes,
+            long fileSize) {
+        /** Seconds until what is dirty now is sent, at this pass's rate; -1 when there is no rate yet. */
+        public double etaSeconds() {
+            if (passBytes <= 0 || passNanos <= 0) {
+                return -1;
+            }
+            return dirtyBytes / (passBytes / (passNanos / 1e9));
+        }
     }
 
     /** Starts the dirty-extent source (the real tracker, or a scripted one in tests). */
@@ -94,6 +131,21 @@ public final class LiveCopy {
     private final int blockBytes;
     private final ResumeInfo resume;
     private final java.nio.file.Path resumeSource;
+    private final boolean finalDigest;
+    /**
+     * The final digest's ranges (with {@link #finalDigest}): fed by each pass's reader thread as it reads
+     * (off the sending thread, so hashing overlaps sending), refreshed and finished by this thread;
+     * thread start and join order every access, as for {@link #pending}.
+     */
+    private RangeDigests digests;
+    /** The pass being sent, for {@link Listener#progress}: written and read by this thread only. */
+    private int curPass;
+    private Phase curPhase;
+    private DirtySource curTracker;
+    private long passStart;
+    private long passSent;
+    private long totalSent;
+    private long lastProgress;
 
     /**
      * Extents a drain returned that already belong to the next pass (it wrapped to a lower offset): set
@@ -113,8 +165,9 @@ public final class LiveCopy {
         this.clock = b.clock;
         this.listener = b.listener;
         this.blockBytes = b.blockBytes;
-        this.resume = b.resume;
+        this.resume = b.resume != null ? b.resume : sink.resume();
         this.resumeSource = b.resumeSource;
+        this.finalDigest = b.finalDigest;
     }
 
     /** A copy of {@code image}'s top delta file to {@code sink}. */
@@ -150,8 +203,9 @@ public final class LiveCopy {
         private NanoClock clock = NanoClock.SYSTEM;
         private Listener listener = new Listener() { };
         private int blockBytes = DEFAULT_BLOCK_BYTES;
-        private ResumeInfo resume = ResumeInfo.NONE;
+        private ResumeInfo resume;
         private java.nio.file.Path resumeSource;
+        private boolean finalDigest;
 
         private Builder(String name, CopySink sink) {
             this.name = name;
@@ -189,10 +243,21 @@ public final class LiveCopy {
          * Resume from what the receiver kept ({@link JvzStreamSink#resume()}): pass 1 skips every range
          * whose digest matches the source when the copy starts (tracking is already on, so a later write
          * there is sent by a dirty pass). The sink must end with a final digest, which catches anything
-         * else that differs (the receiver refuses a resumed copy without one).
+         * else that differs (the receiver refuses a resumed copy without one). Default: what the sink
+         * offers ({@link CopySink#resume()}: a jvz stream to a receiver that kept a partial copy).
          */
         public Builder resume(ResumeInfo info) {
             this.resume = Objects.requireNonNull(info, "info");
+            return this;
+        }
+
+        /**
+         * End with a final digest that both ends compare before the copy counts as done (default off):
+         * the sink must verify one ({@link CopySink#digestRangeSize()} > 0). Its cost stays out of the
+         * frozen window but for the ranges the final passes touch; see the class comment.
+         */
+        public Builder finalDigest(boolean v) {
+            this.finalDigest = v;
             return this;
         }
 
@@ -223,6 +288,10 @@ public final class LiveCopy {
                 throw new IllegalArgumentException("blockBytes " + blockBytes + " is not a multiple of the granularity "
                         + granularity);
             }
+            if (finalDigest && sink.digestRangeSize() == 0) {
+                throw new IllegalArgumentException("this destination (" + sink.getClass().getSimpleName()
+                        + ") cannot verify a final digest; ploop's legacy stream has none");
+            }
             return new LiveCopy(this);
         }
     }
@@ -235,6 +304,7 @@ public final class LiveCopy {
      * @throws IOException, ImageException if the tracker or the file could not be started or opened
      */
     public CopyReport run() throws IOException, ImageException {
+        digests = finalDigest ? new RangeDigests(sink.digestRangeSize()) : null;
         long start = clock.nanoTime();
         DirtySource tracker = trackerStarter.start();
         boolean freezeCalled = false;
@@ -276,6 +346,14 @@ public final class LiveCopy {
             p = dirtyPass(pipe, tracker, src, passes.size() + 1, Phase.PRE_FREEZE);
             passes.add(p);
             listener.passDone(p);
+            long h0 = clock.nanoTime();
+            long preFreezeBytes = 0;
+            if (digests != null) {
+                // Unfrozen: most of what the live passes left unhashed. A write meanwhile is tracked and
+                // sent by a final pass, which invalidates its range again.
+                preFreezeBytes = refreshDigests(src, tracker.fileSize(), null);
+            }
+            long h1 = clock.nanoTime();
             try {
                 sink.sync();
             } catch (IOException | RuntimeException e) {
@@ -308,7 +386,8 @@ public final class LiveCopy {
                             + " bytes dirty); the freeze step does not stop every writer; fix it and run the copy again");
                 }
             }
-            finalBytes += sendCleanHeader(src);
+            byte[] header = sendCleanHeader(src);
+            finalBytes += header.length;
             try {
                 tracker.stop();
             } catch (ImageException e) {
@@ -316,8 +395,19 @@ public final class LiveCopy {
                         + e.getMessage() + "); the copy is incomplete; run it again", e);
             }
             long f2 = clock.nanoTime();
+            FinalImage expected = null;
+            long frozenDigestBytes = 0;
+            if (digests != null) {
+                frozenDigestBytes = refreshDigests(src, tracker.fileSize(), header);
+                expected = digests.finalImage(tracker.fileSize());
+            }
+            long f2d = clock.nanoTime();
             try {
-                sink.finish();
+                if (expected != null) {
+                    sink.sync(); // durable now; the comparison (a whole-image read at the receiver) follows the thaw
+                } else {
+                    sink.finish();
+                }
             } catch (IOException | RuntimeException e) {
                 throw new LiveCopyException(name + ": the destination failed to finish the copy (" + e.getMessage()
                         + "); the source was thawed; check the destination and run the copy again", e);
@@ -331,12 +421,25 @@ public final class LiveCopy {
                         + "); the source is still frozen: thaw it by hand", e);
             }
             long f4 = clock.nanoTime();
+            CopyReport.Verify verify = null;
+            if (expected != null) {
+                try {
+                    sink.finish(expected);
+                } catch (IOException | RuntimeException e) {
+                    throw new LiveCopyException(name + ": the final digest comparison failed (" + e.getMessage()
+                            + "); the copy is not valid (the source was thawed); run the copy again", e);
+                }
+                verify = new CopyReport.Verify(expected.hex(), expected.rangeSize(), h1 - h0, preFreezeBytes,
+                        frozenDigestBytes, clock.nanoTime() - f4);
+            }
+            long end = clock.nanoTime();
             long total = 0;
             for (Pass x : passes) {
                 total += x.bytes();
             }
             return new CopyReport(tracker.fileSize(), passes, reason,
-                    new Frozen(f1 - f0, f2 - f1, f3 - f2, f4 - f3, f4 - f0, finalBytes), total, f4 - start);
+                    new Frozen(f1 - f0, f2 - f1, f2d - f2, f3 - f2d, f4 - f3, f4 - f0, finalBytes), total,
+                    end - start, verify);
         } catch (Throwable t) {
             primary = t;
             throw t;
@@ -356,6 +459,14 @@ public final class LiveCopy {
         long end = tracker.fileSize();
         long[] pos = {0};
         BitSet kept = keptRanges();
+        if (digests != null && resume.rangeSize() == digests.rangeSize()) {
+            // A kept range that matches the source is not sent: its digest is the receiver's own.
+            for (int r = kept.nextSetBit(0); r >= 0; r = kept.nextSetBit(r + 1)) {
+                if ((long) (r + 1) * resume.rangeSize() <= resume.keptLength()) {
+                    digests.known(r, resume.digests().get(r));
+                }
+            }
+        }
         return timedPass(pipe, tracker, 1, Phase.LIVE, src, b -> {
             while (pos[0] < end) {
                 int n = (int) Math.min(b.free(), end - pos[0]);
@@ -452,9 +563,26 @@ public final class LiveCopy {
     private Pass timedPass(PassPipeline pipe, DirtySource tracker, int number, Phase phase, FileSource src,
             PassPipeline.Producer producer) throws LiveCopyException {
         long t0 = clock.nanoTime();
+        curPass = number;
+        curPhase = phase;
+        curTracker = tracker;
+        passStart = t0;
+        passSent = 0;
         long bytes;
+        PassPipeline.Producer fill = producer;
+        if (digests != null) {
+            // Hash what was read, at read time: a write after it is tracked and read again by a later
+            // pass, which invalidates the range (RangeDigests' invariant holds with "read" for "sent").
+            fill = b -> {
+                boolean more = producer.fill(b);
+                for (int i = 0; i < b.count; i++) {
+                    digests.sent(b.pos[i], b.buf.slice(b.off[i], b.len[i]));
+                }
+                return more;
+            };
+        }
         try {
-            bytes = pipe.run(producer, sink::write);
+            bytes = pipe.run(fill, this::send);
         } catch (PassPipeline.ReadFailure e) {
             Throwable c = e.getCause();
             throw new LiveCopyException(name + ": pass " + number + " could not read the source (" + c.getMessage()
@@ -472,6 +600,32 @@ public final class LiveCopy {
         long dirty = tracker.dirtyBytes() + pendingBytes();
         double secs = nanos / 1e9;
         return new Pass(number, phase, bytes, nanos, nanos > 0 ? bytes / secs : 0, dirty, nanos > 0 ? dirty / secs : 0);
+    }
+
+    /** Every byte goes to the sink through here (progress counts it). */
+    private void send(long pos, ByteBuffer data) throws IOException {
+        int n = data.remaining();
+        sink.write(pos, data);
+        passSent += n;
+        totalSent += n;
+        if (curTracker != null) {
+            long now = clock.nanoTime();
+            if (now - lastProgress >= PROGRESS_INTERVAL_NANOS) {
+                lastProgress = now;
+                listener.progress(new Progress(curPass, curPhase, passSent, now - passStart, totalSent,
+                        curTracker.dirtyBytes(), curTracker.fileSize()));
+            }
+        }
+    }
+
+    /** Re-hashes the final digest's invalid ranges; {@code header}, if set, is laid over offset 0. */
+    private long refreshDigests(FileSource src, long length, byte[] header) throws LiveCopyException {
+        try {
+            return digests.refresh(src::read, length, 0, header);
+        } catch (IOException | RuntimeException e) {
+            throw new LiveCopyException(name + ": reading the source for the final digest failed (" + e.getMessage()
+                    + "); the copy is incomplete; fix the cause and run the copy again", e);
+        }
     }
 
     private LiveCopyException couldNotSend(int number, Phase phase, Exception e) {
@@ -499,7 +653,7 @@ public final class LiveCopy {
      * cleared: the source is open, so its own header says "in use", but the copy is complete and clean.
      * A header with a format extension gets the "closed with extension" mark, as ploop closes it.
      */
-    private long sendCleanHeader(FileSource src) throws LiveCopyException {
+    private byte[] sendCleanHeader(FileSource src) throws LiveCopyException {
         ByteBuffer sector = ByteBuffer.allocateDirect(PloopFormat.SECTOR_SIZE);
         try {
             while (sector.hasRemaining()) {
@@ -511,8 +665,13 @@ public final class LiveCopy {
             PloopHeader h = PloopHeader.decode(sector.duplicate(), name);
             int clean = h.extOffset() != 0 ? PloopFormat.INUSE_CLOSED_WITH_EXT : PloopFormat.INUSE_CLOSED;
             sector.put(0, h.withInUse(clean).encode(), 0, PloopFormat.HEADER_SIZE);
-            sink.write(0, sector);
-            return PloopFormat.SECTOR_SIZE;
+            byte[] sent = new byte[PloopFormat.SECTOR_SIZE];
+            sector.get(0, sent);
+            if (digests != null) {
+                digests.sent(0, sector);
+            }
+            send(0, sector);
+            return sent;
         } catch (IOException | ImageException | RuntimeException e) {
             if (e instanceof LiveCopyException l) {
                 throw l;

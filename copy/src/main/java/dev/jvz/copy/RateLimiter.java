@@ -18,6 +18,14 @@ final class RateLimiter {
         void sleepNanos(long nanos) throws InterruptedException;
     }
 
+    /**
+     * The clock a limiter reads and how it sleeps: the system's, or a fake pair in tests, which then
+     * prove the pacing by the time it asked to sleep instead of by wall time.
+     */
+    record Pacing(LongSupplier clock, Sleeper sleeper) {
+        static final Pacing SYSTEM = new Pacing(System::nanoTime, TimeUnit.NANOSECONDS::sleep);
+    }
+
     private final long bytesPerSecond;
     private final long burst;
     private final LongSupplier nanoClock;
@@ -26,7 +34,11 @@ final class RateLimiter {
     private long last;
 
     RateLimiter(long bytesPerSecond) {
-        this(bytesPerSecond, System::nanoTime, TimeUnit.NANOSECONDS::sleep);
+        this(bytesPerSecond, Pacing.SYSTEM);
+    }
+
+    RateLimiter(long bytesPerSecond, Pacing pacing) {
+        this(bytesPerSecond, pacing.clock(), pacing.sleeper());
     }
 
     RateLimiter(long bytesPerSecond, LongSupplier nanoClock, Sleeper sleeper) {

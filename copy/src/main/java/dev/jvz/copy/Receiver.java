@@ -216,6 +216,8 @@ public final class Receiver {
         private final byte[] raw = new byte[JvzFormat.MAX_BLOCK];
         private final CRC32C crc = new CRC32C();
         private int features;
+        /** The HELLO's range size: resume digests and a hash-list final digest use it. */
+        private int rangeSize;
         private long written;
         private int syncs;
 
@@ -270,7 +272,7 @@ public final class Receiver {
             ByteBuffer p = ByteBuffer.wrap(readPayload(h.wireLength())).order(ByteOrder.LITTLE_ENDIAN);
             int version = p.getInt();
             int requested = p.getInt();
-            int rangeSize = p.getInt();
+            rangeSize = p.getInt();
             if (version != JvzFormat.VERSION) {
                 throw new CopyProtocolException("jvz protocol version " + version + " is not supported (this"
                         + " receiver speaks " + JvzFormat.VERSION + "); use the same jvz version on both hosts");
@@ -308,7 +310,9 @@ public final class Receiver {
                 throw new CopyProtocolException("DATA frame position " + h.pos() + " + " + rawLen
                         + " is beyond the largest file offset");
             }
-            if (rawLen == 0 || (!h.has(JvzFormat.FLAG_ZSTD) && wireLen != rawLen)) {
+            boolean packed = h.has(JvzFormat.FLAG_ZSTD) || h.has(JvzFormat.FLAG_LZ4);
+            if (rawLen == 0 || (!packed && wireLen != rawLen)
+                    || (h.has(JvzFormat.FLAG_ZSTD) && h.has(JvzFormat.FLAG_LZ4))) {
                 throw new CopyProtocolException("DATA frame at offset " + h.pos() + " has inconsistent lengths "
                         + wireLen + "/" + rawLen);
             }
@@ -322,6 +326,9 @@ public final class Receiver {
                             + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes") + ")");
                 }
                 data = raw;
+            } else if (h.has(JvzFormat.FLAG_LZ4)) {
+                data = raw;
+                Lz4.decompress(wire, wireLen, raw, rawLen, h.pos());
             }
             if (h.has(JvzFormat.FLAG_CRC)) {
                 crc.reset();
@@ -351,7 +358,16 @@ public final class Receiver {
                     file.truncate(length); // a resumed file may be longer than the image now is
                 }
                 file.force();
-                mine = Digests.sha256(file, 0, length);
+                if (h.has(JvzFormat.FLAG_DIGEST_LIST)) {
+                    if (rangeSize < JvzFormat.MIN_RANGE || rangeSize > JvzFormat.MAX_RANGE) {
+                        throw new CopyProtocolException("END asks for a hash-list digest over ranges of " + rangeSize
+                                + " bytes (the HELLO's range size); expected " + JvzFormat.MIN_RANGE + "~"
+                                + JvzFormat.MAX_RANGE);
+                    }
+                    mine = Digests.rangeListSha256(file, length, rangeSize);
+                } else {
+                    mine = Digests.sha256(file, 0, length);
+                }
                 if (!Arrays.equals(mine, theirs)) {
                     throw new ChecksumMismatchException("final image digest mismatch: the sender's SHA-256 is "
                             + HexFormat.of().formatHex(theirs) + ", the received file's ("

@@ -26,6 +26,10 @@ final class ThrottledOutputStream extends FilterOutputStream {
     }
 
     static OutputStream wrap(OutputStream out, long bytesPerSecond) {
-        return bytesPerSecond > 0 ? new ThrottledOutputStream(out, new RateLimiter(bytesPerSecond)) : out;
+        return wrap(out, bytesPerSecond, RateLimiter.Pacing.SYSTEM);
+    }
+
+    static OutputStream wrap(OutputStream out, long bytesPerSecond, RateLimiter.Pacing pacing) {
+        return bytesPerSecond > 0 ? new ThrottledOutputStream(out, new RateLimiter(bytesPerSecond, pacing)) : out;
     }
 }

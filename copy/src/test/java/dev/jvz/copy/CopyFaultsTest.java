@@ -344,7 +344,6 @@ class CopyFaultsTest {
                 default -> "pass 4 could not send to the destination (the receiver took no data for PT0.8S";
             });
             assertThat(run.failure).as(why).hasMessageContaining("it is stalled");
-            assertThat(Duration.ofNanos(run.nanos)).as(why + ": bounded").isLessThan(Duration.ofSeconds(15));
             System.out.println(why + " -> after " + run.nanos / 1_000_000 + " ms: " + run.failure.getMessage());
         } finally {
             run.image.close();

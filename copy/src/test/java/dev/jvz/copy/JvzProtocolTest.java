@@ -59,8 +59,9 @@ class JvzProtocolTest {
         assertThat(Files.readAllBytes(target)).isEqualTo(image);
     }
 
-    @Test
-    void roundTripOverTcpWithCompression() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(JvzOptions.Codec.class)
+    void roundTripOverTcpWithCompression(JvzOptions.Codec codec) throws Exception {
         // half compressible (zeros, like unused clusters), half random
         byte[] image = new byte[4 * 1024 * 1024];
         byte[] noise = randomImage(12, 2 * 1024 * 1024);
@@ -75,7 +76,7 @@ class JvzProtocolTest {
             counted = new CountingStream(sender.out());
             FinalImage expected = digestOf(image);
             try (JvzStreamSink sink = JvzStreamSink.open(counted, sender.in(),
-                    JvzOptions.defaults().withCompress(true).withFinalImage(() -> expected))) {
+                    JvzOptions.defaults().withCompression(codec).withFinalImage(() -> expected))) {
                 assertThat(sink.compressing()).isTrue();
                 sink.write(0, ByteBuffer.wrap(image));
                 sink.sync();
@@ -85,7 +86,27 @@ class JvzProtocolTest {
             receiver.close();
         }
         assertThat(Files.readAllBytes(target)).isEqualTo(image);
-        assertThat(counted.count).as("the zero half compresses").isLessThan(image.length * 3L / 4);
+        assertThat(counted.count).as(codec + ": the zero half compresses").isLessThan(image.length * 3L / 4);
+    }
+
+    /** A peer's LZ4 payload that is not a valid block is refused by name, not written and not a crash. */
+    @Test
+    void aMalformedLz4PayloadIsRefusedAndNothingIsKept() throws Exception {
+        Path target = dir.resolve("copy");
+        Link link = new Link();
+        CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), target, Receiver.Options.defaults());
+        ByteBuffer hello = ByteBuffer.allocate(JvzFormat.HELLO_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(JvzFormat.VERSION).putInt(JvzFormat.FEATURE_LZ4).putInt(JvzFormat.DEFAULT_RANGE).putInt(0);
+        new JvzFrameHeader(JvzFormat.HELLO, 0, JvzFormat.HELLO_SIZE, JvzFormat.HELLO_SIZE, 0, 0).write(link.senderOut);
+        link.senderOut.write(hello.array());
+        byte[] junk = new byte[64];
+        Arrays.fill(junk, (byte) 0xff); // a literal run longer than the block: not LZ4
+        new JvzFrameHeader(JvzFormat.DATA, JvzFormat.FLAG_LZ4, junk.length, 4096, 8192, 0).write(link.senderOut);
+        link.senderOut.write(junk);
+        link.senderOut.flush();
+        assertThat(Link.failure(f)).isInstanceOf(CopyProtocolException.class)
+                .hasMessageContaining("DATA frame at offset 8192: the lz4 payload");
+        assertThat(target).doesNotExist();
     }
 
     @Test
@@ -348,22 +369,41 @@ class JvzProtocolTest {
     }
 
     @Test
-    void bwlimitIsHonouredApproximately() throws Exception {
+    void bwlimitPacesEveryByteOfTheStream() throws Exception {
         long limit = 4L * 1024 * 1024; // 4 MiB/s
         byte[] image = randomImage(17, 2 * 1024 * 1024);
         Link link = new Link();
         CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), dir.resolve("copy"),
                 Receiver.Options.defaults());
-        long t0 = System.nanoTime();
+        FakePacing pacing = new FakePacing();
         try (JvzStreamSink sink = JvzStreamSink.open(link.senderOut, link.senderFeedback,
-                JvzOptions.defaults().withBwlimit(limit))) {
+                JvzOptions.defaults().withBwlimit(limit), pacing.pacing())) {
             sink.write(0, ByteBuffer.wrap(image));
             sink.finish();
         }
-        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
-        Link.await(f);
-        // 2 MiB at 4 MiB/s = 500 ms minus one burst (0.4 MiB = 100 ms): assert a loose lower bound only
-        assertThat(elapsedMs).isGreaterThanOrEqualTo(300);
+        assertThat(Link.await(f).finalLength()).isEqualTo(image.length);
+        // The fake clock moves only when the limiter sleeps, so the sleeps it asked for are exactly the
+        // stream's bytes beyond one free burst (max(64 KiB, limit / 10)) at the limit: the pacing is
+        // proven by arithmetic, not by wall time. Frame headers add a few hundred bytes.
+        long burst = Math.max(64 * 1024, limit / 10);
+        long expected = (image.length - burst) * 1_000_000_000L / limit;
+        assertThat(pacing.sleptNanos).isBetween(expected, expected + 1_000_000L);
+        assertThat(pacing.sleeps).as("paced in several steps, not one").isGreaterThan(1);
+    }
+
+    /** A clock that moves only when the limiter sleeps; counts the sleeps. Used by one sender thread. */
+    static final class FakePacing {
+        long now;
+        long sleptNanos;
+        int sleeps;
+
+        RateLimiter.Pacing pacing() {
+            return new RateLimiter.Pacing(() -> now, n -> {
+                now += n;
+                sleptNanos += n;
+                sleeps++;
+            });
+        }
     }
 
     @Test

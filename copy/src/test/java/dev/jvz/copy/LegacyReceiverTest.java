@@ -88,14 +88,16 @@ class LegacyReceiverTest {
         Link link = new Link();
         CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), dir.resolve("copy"),
                 Receiver.Options.defaults());
-        long t0 = System.nanoTime();
-        try (LegacyStreamSink sink = new LegacyStreamSink(link.senderOut, link.senderFeedback, 4L << 20)) {
+        JvzProtocolTest.FakePacing pacing = new JvzProtocolTest.FakePacing();
+        long limit = 4L << 20;
+        try (LegacyStreamSink sink = new LegacyStreamSink(link.senderOut, link.senderFeedback, limit, pacing.pacing())) {
             sink.write(0, ByteBuffer.wrap(randomImage(5, 1 << 20)));
             sink.finish();
         }
-        Link.await(f);
-        // 1 MiB at 4 MiB/s = 250 ms minus one burst (100 ms): a loose lower bound only
-        assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(100);
+        assertThat(Link.await(f).finalLength()).isEqualTo(1 << 20);
+        // 1 MiB at 4 MiB/s beyond one free burst (limit / 10), by the fake clock: frames add a little.
+        long expected = ((1L << 20) - limit / 10) * 1_000_000_000L / limit;
+        assertThat(pacing.sleptNanos).isBetween(expected, expected + 1_000_000L);
     }
 
     @Test

@@ -56,6 +56,22 @@ class LegacyStreamTest {
                 bytes(0x3d, 0xac, 0xc0, 0x4c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
     }
 
+    /**
+     * ploop's pipes without -f: the live copy still calls sync() before the freeze; with nobody to
+     * answer, it only pushes the buffered frames out and sends no sync request.
+     */
+    @Test
+    void withoutFeedbackSyncSendsNoRequestButFlushes() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LegacyStreamSink sink = new LegacyStreamSink(out, null);
+        sink.write(0, ByteBuffer.wrap(SIG));
+        sink.sync();
+        assertThat(out.toByteArray()).as("flushed at sync").isEqualTo(Arrays.copyOfRange(GOLDEN, 0, 32));
+        sink.finish();
+        assertThat(out.toByteArray()).isEqualTo(concat(Arrays.copyOfRange(GOLDEN, 0, 32),
+                bytes(0x3d, 0xac, 0xc0, 0x4c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+    }
+
     @Test
     void fourByteWriteIsSplitSoItCannotReadAsASync() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

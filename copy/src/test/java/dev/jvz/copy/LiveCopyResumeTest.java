@@ -62,6 +62,49 @@ class LiveCopyResumeTest {
         }
     }
 
+    /**
+     * The way the CLI and the node run it: the builder takes the resume offer from the sink itself and
+     * the final digest is the hash list kept during the copy (no frozen whole-image read); a kept range
+     * that matches is not sent and enters the hash list with the receiver's own digest.
+     */
+    @Test
+    void resumeWithTheFinalDigestTakesTheOfferFromTheSinkAndProvesTheResult() throws Exception {
+        Path top = dir.resolve("root.hdd");
+        Image.create(top, new CreateOptions(8L << 20, PloopFormat.MIN_CLUSTER_SECTORS, 2));
+        Random r = new Random(43);
+        try (Image img = Image.open(top, true)) {
+            byte[] data = new byte[6 << 20];
+            r.nextBytes(data);
+            img.write(0, ByteBuffer.wrap(data));
+            img.flush();
+            byte[] then = Files.readAllBytes(top);
+            int range = 64 * 1024;
+            int keptLength = then.length / 2 + 1000; // not on a range boundary: the last kept range is short
+            Path target = dir.resolve("copy");
+            Files.write(target, Arrays.copyOf(then, keptLength));
+            byte[] change = new byte[10];
+            r.nextBytes(change);
+            img.write(200_000, ByteBuffer.wrap(change));
+            img.flush();
+
+            Link link = new Link();
+            CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), target,
+                    Receiver.Options.defaults().withResume(true).withKeep(true));
+            CopyReport report;
+            try (JvzStreamSink sink = JvzStreamSink.open(link.senderOut, link.senderFeedback,
+                    JvzOptions.defaults().withResume(true, range))) {
+                assertThat(sink.resume().keptLength()).isEqualTo(keptLength);
+                report = LiveCopy.builder(img, sink).finalDigest(true).build().run();
+            }
+            Receiver.Result result = Link.await(f);
+            long fileSize = Files.size(top);
+            assertThat(report.passes().getFirst().bytes()).isLessThan(fileSize - keptLength + 4L * range);
+            assertThat(report.verify()).isNotNull();
+            assertThat(java.util.HexFormat.of().formatHex(result.sha256())).isEqualTo(report.verify().sha256());
+            assertThat(Files.readAllBytes(target)).isEqualTo(cleanBytes(top));
+        }
+    }
+
     /** The source file as the copy must end: its header with inUse cleared (the source is still open). */
     private static byte[] cleanBytes(Path top) throws Exception {
         byte[] b = Files.readAllBytes(top);

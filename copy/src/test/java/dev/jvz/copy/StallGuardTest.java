@@ -38,14 +38,12 @@ class StallGuardTest {
             Transports.Duplex d = StallGuard.guard(new Transports.Duplex(s.getInputStream(), s.getOutputStream(), s),
                     Duration.ofMillis(300));
             byte[] chunk = new byte[1 << 20];
-            long t0 = System.nanoTime();
             assertThatThrownBy(() -> {
                 for (int i = 0; i < 1024; i++) { // far more than the socket buffers hold
                     d.out().write(chunk);
                 }
             }).isInstanceOf(SocketTimeoutException.class).hasMessageContaining("took no data for PT0.3S")
                     .hasMessageContaining("it is stalled");
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
             assertThat(s.isClosed()).as("the watchdog closed the socket").isTrue();
         }
     }

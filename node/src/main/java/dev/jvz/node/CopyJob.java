@@ -1,5 +1,6 @@
 package dev.jvz.node;
 
+import dev.jvz.copy.CopyProtocolException;
 import dev.jvz.copy.CopyReport;
 import dev.jvz.copy.CopySink;
 import dev.jvz.copy.CopySinks;
@@ -40,7 +41,11 @@ public final class CopyJob {
      * legacy; over descriptors there is no second connection to fall back on, so {@code legacy} decides.
      */
     public static CopySink openSink(CopySpec spec, Transports.Duplex relay) throws IOException {
-        JvzOptions opts = JvzOptions.defaults().withCompress(spec.compress()).withBwlimit(spec.bwlimit());
+        JvzOptions base = JvzOptions.defaults();
+        // Always ask: a receiver started with --resume that kept a partial copy offers its range digests;
+        // any other receiver offers nothing and the copy runs in full.
+        JvzOptions opts = base.withCompression(spec.compression()).withBwlimit(spec.bwlimit())
+                .withResume(true, base.resumeRangeSize());
         if (spec.file() != null) {
             return new FileSink(Path.of(spec.file()));
         }
@@ -75,7 +80,7 @@ public final class CopyJob {
             Runnable preFreezeSync, LiveCopy.Listener listener) throws IOException, ImageException {
         try (sink) {
             LiveCopy.Builder b = LiveCopy.builder(image, sink).freezeStep(freeze).preFreezeSync(preFreezeSync)
-                    .listener(listener);
+                    .listener(listener).finalDigest(finalDigest(spec, sink));
             if (spec.maxDowntimeMillis() != null) {
                 b.maxDowntime(Duration.ofMillis(spec.maxDowntimeMillis()));
             }
@@ -84,5 +89,24 @@ public final class CopyJob {
             }
             return b.build().run();
         }
+    }
+
+    /**
+     * Whether the copy ends with the final digest: as {@code spec.digest()} says, else on for a stream
+     * that can verify one (jvz) and off for a local file. Fails when the choice cannot work.
+     */
+    static boolean finalDigest(CopySpec spec, CopySink sink) throws CopyProtocolException {
+        boolean can = sink.digestRangeSize() > 0;
+        boolean digest = spec.digest() != null ? spec.digest() : can && spec.file() == null;
+        if (digest && !can) {
+            throw new CopyProtocolException("the receiver speaks only ploop's legacy stream, which has no final"
+                    + " digest; drop --digest, or receive with 'jvz ploop copy -d FILE'");
+        }
+        if (!digest && sink.resume().keptLength() > 0) {
+            throw new CopyProtocolException("the receiver kept a partial copy (" + sink.resume().keptLength()
+                    + " bytes) to resume from, and a resumed copy is valid only with the final digest; drop"
+                    + " --no-digest, or remove the kept file and restart the receiver");
+        }
+        return digest;
     }
 }

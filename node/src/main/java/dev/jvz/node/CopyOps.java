@@ -42,14 +42,17 @@ final class CopyOps {
     /** The CLI connects to the relay socket right after it sees it appear; a minute covers a slow machine. */
     static final Duration RELAY_ACCEPT_TIMEOUT = Duration.ofSeconds(60);
 
-    static CopyReport copy(MountService mounts, NodePaths paths, NodeProtocol.Request req) throws NodeException {
+    /** @param events told where the copy is ({@link LiveCopy.Listener#progress}); the control connection's thread */
+    static CopyReport copy(MountService mounts, NodePaths paths, NodeProtocol.Request req,
+            java.util.function.Consumer<LiveCopy.Progress> events) throws NodeException {
         if (req.descriptor() == null || req.copy() == null) {
             throw new NodeException(NodeException.Kind.INVALID, "'copy' needs a descriptor and a copy spec");
         }
-        return mounts.withMountedBusy(Path.of(req.descriptor()), "a copy", m -> run(m, paths, req.copy()));
+        return mounts.withMountedBusy(Path.of(req.descriptor()), "a copy", m -> run(m, paths, req.copy(), events));
     }
 
-    private static CopyReport run(MountService.Mounted m, NodePaths paths, CopySpec spec) throws NodeException {
+    private static CopyReport run(MountService.Mounted m, NodePaths paths, CopySpec spec,
+            java.util.function.Consumer<LiveCopy.Progress> events) throws NodeException {
         Path mp = m.record.mountPoint();
         boolean fsFreeze = mp != null && !m.record.readOnly();
         Duration stopTimeout = Duration.ofSeconds(spec.stopTimeoutSeconds() != null ? spec.stopTimeoutSeconds()
@@ -93,7 +96,12 @@ final class CopyOps {
             } else {
                 sink = CopyJob.openSink(spec, null);
             }
-            return CopyJob.run(m.image, spec, sink, freeze, preFreezeSync, new LiveCopy.Listener() { });
+            return CopyJob.run(m.image, spec, sink, freeze, preFreezeSync, new LiveCopy.Listener() {
+                @Override
+                public void progress(LiveCopy.Progress p) {
+                    events.accept(p);
+                }
+            });
         } catch (ImageException e) {
             throw new NodeException(kindOf(e), e.getMessage(), e);
         } catch (IOException e) {

@@ -10,7 +10,7 @@ package dev.jvz.node;
  * @param relay the stream runs over the CLI's inherited descriptors ({@code -o FD [-f FD]}): the node
  *     listens on {@link CopyJob#relaySocket} and the CLI pumps bytes between its descriptors and that socket
  * @param legacy speak ploop's legacy stream only (no jvz hello): for a ploop receiver on descriptors
- * @param compress zstd per block (jvz protocol only)
+ * @param compress compress each block (jvz protocol only), with {@code codec}
  * @param bwlimit bytes per second, 0 = unlimited
  * @param maxDowntimeMillis stop iterating once the final pass is predicted to fit; null = no limit
  * @param granularity dirty-tracking unit in bytes; null = the default
@@ -18,10 +18,14 @@ package dev.jvz.node;
  * @param stopTimeoutSeconds how long the stop command may run; null = {@link #DEFAULT_STOP_TIMEOUT_SECONDS}
  * @param feedback a relayed stream has the receiver's answers ({@code -f FD}); without, only the
  *     legacy protocol works (ploop's sender without feedback: no sync acknowledgements)
+ * @param digest end with the final digest both ends compare ({@code --digest}/{@code --no-digest});
+ *     null = the default: on for the jvz protocol, off for a local file (nothing travels) and for the
+ *     legacy stream (it has none). A receiver that offers a kept copy to resume from needs it.
+ * @param codec {@code zstd} or {@code lz4} when {@code compress}; null = zstd
  */
 public record CopySpec(String file, String to, boolean relay, boolean legacy, boolean compress, long bwlimit,
         Long maxDowntimeMillis, Integer granularity, String stopCommand, Long stopTimeoutSeconds,
-        boolean feedback) {
+        boolean feedback, Boolean digest, String codec) {
     /** A stop command suspends a container (freezer cgroup, runc pause): seconds, a minute at worst. */
     public static final long DEFAULT_STOP_TIMEOUT_SECONDS = 60;
 
@@ -42,5 +46,27 @@ public record CopySpec(String file, String to, boolean relay, boolean legacy, bo
         if (stopTimeoutSeconds != null && stopTimeoutSeconds <= 0) {
             throw new IllegalArgumentException("stopTimeoutSeconds: " + stopTimeoutSeconds + " (expected: > 0)");
         }
+        if (codec != null && !codec.equals("zstd") && !codec.equals("lz4")) {
+            throw new IllegalArgumentException("codec: '" + codec + "' (expected: zstd or lz4)");
+        }
+        if (Boolean.TRUE.equals(digest) && legacy) {
+            throw new IllegalArgumentException("ploop's legacy stream has no final digest; drop --legacy or --digest");
+        }
+    }
+
+    /** Without a {@code digest} choice: the default. */
+    public CopySpec(String file, String to, boolean relay, boolean legacy, boolean compress, long bwlimit,
+            Long maxDowntimeMillis, Integer granularity, String stopCommand, Long stopTimeoutSeconds,
+            boolean feedback) {
+        this(file, to, relay, legacy, compress, bwlimit, maxDowntimeMillis, granularity, stopCommand,
+                stopTimeoutSeconds, feedback, null, null);
+    }
+
+    /** The jvz protocol's compression, null for none. */
+    public dev.jvz.copy.JvzOptions.Codec compression() {
+        if (!compress) {
+            return null;
+        }
+        return "lz4".equals(codec) ? dev.jvz.copy.JvzOptions.Codec.LZ4 : dev.jvz.copy.JvzOptions.Codec.ZSTD;
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The CLI's side of the control socket: one connection per request. Starts the node when asked and
@@ -127,8 +128,17 @@ public final class NodeClient {
      * the copy is done, so the call may last as long as the copy ({@link #COPY_TIMEOUT}).
      */
     public dev.jvz.copy.CopyReport copy(Path descriptorOrMountPoint, CopySpec spec) throws NodeException {
+        return copy(descriptorOrMountPoint, spec, null);
+    }
+
+    /**
+     * As {@link #copy(Path, CopySpec)}; the node streams where the copy is to {@code progress} (on a
+     * client thread, about 5 times a second while data flows) when it is not null.
+     */
+    public dev.jvz.copy.CopyReport copy(Path descriptorOrMountPoint, CopySpec spec,
+            Consumer<dev.jvz.copy.LiveCopy.Progress> progress) throws NodeException {
         JsonNode r = call(new NodeProtocol.Request("copy", abs(descriptorOrMountPoint), null, null, null, null, null,
-                spec), COPY_TIMEOUT);
+                spec, progress != null ? Boolean.TRUE : null), COPY_TIMEOUT, progress);
         return convert(r, new TypeReference<dev.jvz.copy.CopyReport>() {});
     }
 
@@ -145,6 +155,11 @@ public final class NodeClient {
     }
 
     JsonNode call(NodeProtocol.Request req, Duration timeout) throws NodeException {
+        return call(req, timeout, null);
+    }
+
+    private JsonNode call(NodeProtocol.Request req, Duration timeout, Consumer<dev.jvz.copy.LiveCopy.Progress> progress)
+            throws NodeException {
         CompletableFuture<NodeProtocol.Response> f = new CompletableFuture<>();
         SocketChannel ch;
         try {
@@ -162,11 +177,21 @@ public final class NodeClient {
                 out.write(NodeProtocol.JSON.writeValueAsBytes(req));
                 out.write('\n');
                 out.flush();
-                String line = in.readLine();
-                if (line == null) {
-                    throw new IOException("the node closed the connection without an answer");
+                while (true) {
+                    String line = in.readLine();
+                    if (line == null) {
+                        throw new IOException("the node closed the connection without an answer");
+                    }
+                    JsonNode n = NodeProtocol.JSON.readTree(line);
+                    if (n.has("progress")) { // an event before the response
+                        if (progress != null) {
+                            progress.accept(NodeProtocol.JSON.treeToValue(n, NodeProtocol.Event.class).progress());
+                        }
+                        continue;
+                    }
+                    f.complete(NodeProtocol.JSON.treeToValue(n, NodeProtocol.Response.class));
+                    break;
                 }
-                f.complete(NodeProtocol.JSON.readValue(line, NodeProtocol.Response.class));
             } catch (IOException e) {
                 f.completeExceptionally(e);
             }

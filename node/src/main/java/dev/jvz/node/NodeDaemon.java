@@ -96,7 +96,8 @@ public final class NodeDaemon implements AutoCloseable {
             boolean stopAfter = false;
             try {
                 NodeProtocol.Request req = NodeProtocol.JSON.readValue(line, NodeProtocol.Request.class);
-                resp = NodeProtocol.Response.success(handle(req));
+                resp = NodeProtocol.Response.success(handle(req, Boolean.TRUE.equals(req.progress())
+                        ? events(out) : p -> { }));
                 stopAfter = "shutdown".equals(req.op());
             } catch (NodeException e) {
                 resp = NodeProtocol.Response.failure(e);
@@ -132,7 +133,32 @@ public final class NodeDaemon implements AutoCloseable {
         return ch < 0 && b.isEmpty() ? null : b.toString();
     }
 
-    private Object handle(NodeProtocol.Request req) throws NodeException {
+    /**
+     * Writes progress events to the requesting client as {@link NodeProtocol.Event} lines. Best effort:
+     * once a write fails (the client went away) the rest are dropped and the request goes on; its
+     * response write then fails and is logged like any dropped connection.
+     */
+    private static java.util.function.Consumer<dev.jvz.copy.LiveCopy.Progress> events(OutputStream out) {
+        boolean[] broken = {false};
+        return p -> {
+            synchronized (broken) {
+                if (broken[0]) {
+                    return;
+                }
+                try {
+                    out.write(NodeProtocol.JSON.writeValueAsBytes(new NodeProtocol.Event(p)));
+                    out.write('\n');
+                    out.flush();
+                } catch (IOException e) {
+                    broken[0] = true;
+                    LOG.log(System.Logger.Level.DEBUG, "progress events dropped: " + e.getMessage());
+                }
+            }
+        };
+    }
+
+    private Object handle(NodeProtocol.Request req, java.util.function.Consumer<dev.jvz.copy.LiveCopy.Progress> events)
+            throws NodeException {
         String op = req.op() == null ? "" : req.op();
         return switch (op) {
             case "status" -> status();
@@ -141,7 +167,7 @@ public final class NodeDaemon implements AutoCloseable {
                     req.mountPoint() == null ? null : Path.of(req.mountPoint()), Boolean.TRUE.equals(req.readOnly()));
             case "umount" -> mounts.umount(path(req.descriptor() != null ? req.descriptor() : req.mountPoint(),
                     "descriptor or mount point"));
-            case "copy" -> CopyOps.copy(mounts, paths, req);
+            case "copy" -> CopyOps.copy(mounts, paths, req, events);
             case "shutdown" -> {
                 if (!mounts.list().isEmpty() && !Boolean.TRUE.equals(req.force())) {
                     throw new NodeException(NodeException.Kind.BUSY, mounts.list().size()

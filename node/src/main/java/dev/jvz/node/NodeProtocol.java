@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * The control protocol between the CLI and the node: one JSON object per line each way, a request
- * then its response, over the node's Unix socket. Records map one-to-one to the JSON.
+ * then its response, over the node's Unix socket. Records map one-to-one to the JSON. A {@code copy}
+ * request with {@code progress} true gets {@link Event} lines ({@code {"progress":{...}}}, at most 5 a
+ * second) before its response; a line with a {@code progress} member is never a response.
  */
 final class NodeProtocol {
     private NodeProtocol() {}
@@ -24,11 +26,17 @@ final class NodeProtocol {
     /**
      * @param op status, list, mount, umount, snapshot, snapshot-list, snapshot-merge, grow, copy, shutdown
      * @param copy what a {@code copy} does (null for every other op)
+     * @param progress a {@code copy}: stream {@link Event} lines while it runs
      */
     record Request(String op, String descriptor, String mountPoint, Boolean readOnly, String guid, Long size,
-            Boolean force, CopySpec copy) {
+            Boolean force, CopySpec copy, Boolean progress) {
         static Request of(String op) {
-            return new Request(op, null, null, null, null, null, null, null);
+            return new Request(op, null, null, null, null, null, null, null, null);
+        }
+
+        Request(String op, String descriptor, String mountPoint, Boolean readOnly, String guid, Long size,
+                Boolean force, CopySpec copy) {
+            this(op, descriptor, mountPoint, readOnly, guid, size, force, copy, null);
         }
 
         Request(String op, String descriptor, String mountPoint, Boolean readOnly, String guid, Long size,
@@ -36,6 +44,9 @@ final class NodeProtocol {
             this(op, descriptor, mountPoint, readOnly, guid, size, force, null);
         }
     }
+
+    /** A line sent before the response of a long request: where a copy is. */
+    record Event(dev.jvz.copy.LiveCopy.Progress progress) {}
 
     /** {@code ok} with a result, or not ok with an error kind and message. */
     record Response(boolean ok, JsonNode result, String kind, String error) {

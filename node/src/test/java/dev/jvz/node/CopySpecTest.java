@@ -25,9 +25,23 @@ class CopySpecTest {
     }
 
     @Test
+    void theCodecAndTheDigestAreCheckedAndTheCodecMapsToTheJvzOption() {
+        assertThatThrownBy(() -> new CopySpec(null, "h:1", false, false, true, 0, null, null, null, null, false, null,
+                "lz5")).hasMessageContaining("zstd or lz4");
+        assertThatThrownBy(() -> new CopySpec(null, "h:1", false, true, false, 0, null, null, null, null, false, true,
+                null)).hasMessageContaining("no final digest");
+        assertThat(new CopySpec(null, "h:1", false, false, true, 0, null, null, null, null, false, null, "lz4")
+                .compression()).isEqualTo(dev.jvz.copy.JvzOptions.Codec.LZ4);
+        assertThat(new CopySpec(null, "h:1", false, false, true, 0, null, null, null, null, false, null, null)
+                .compression()).isEqualTo(dev.jvz.copy.JvzOptions.Codec.ZSTD);
+        assertThat(new CopySpec(null, "h:1", false, false, false, 0, null, null, null, null, false, null, "lz4")
+                .compression()).isNull();
+    }
+
+    @Test
     void aCopyRequestRoundTripsThroughTheControlProtocol() throws Exception {
         CopySpec spec = new CopySpec(null, "node2:4000", false, false, true, 1 << 20, 200L, 65536, "kill -STOP 1",
-                30L, false);
+                30L, false, false, "lz4");
         NodeProtocol.Request req = new NodeProtocol.Request("copy", "/d/DiskDescriptor.xml", null, null, null, null,
                 null, spec);
         String line = NodeProtocol.JSON.writeValueAsString(req);

@@ -63,27 +63,58 @@ import picocli.CommandLine.Spec;
                     + "around the final passes and thaws it afterwards, on success and failure alike.",
             "",
             "Destinations: -d FILE (a new local file), --to HOST:PORT (a receiver started with "
-                    + "--listen; the jvz protocol with checksums, or ploop's legacy stream if the receiver "
-                    + "only speaks that), or -o FD with -f FD for the receiver's answers (ploop's pipes; "
-                    + "the jvz protocol unless --legacy; -o without -f needs --legacy).",
+                    + "--listen; the jvz protocol, or ploop's legacy stream if the receiver only speaks "
+                    + "that), or -o FD with -f FD for the receiver's answers (ploop's pipes; the jvz "
+                    + "protocol unless --legacy; -o without -f needs --legacy and gets no acknowledgements).",
+            "",
+            "The jvz protocol checks every block by CRC32C, may compress blocks (--compress zstd|lz4), and "
+                    + "by default ends with a final digest of the whole image that both ends compare "
+                    + "before the copy counts as done (--no-digest to skip; its cost is kept out of the "
+                    + "frozen window: the sender hashes the data as it reads it to send and, while frozen, only "
+                    + "what changed; the receiver reads its copy back after the thaw). A mismatch fails "
+                    + "the copy with exit code 13 and the receiver removes the copy (unless --keep).",
             "",
             "Receiver (no -s): reads a stream (legacy or jvz, told apart by its first bytes) from "
                     + "stdin or -i FD and answers on -f FD, or takes one TCP connection on --listen "
-                    + "ADDR:PORT for both, and writes -d FILE, which must not exist unless --resume."
+                    + "ADDR:PORT for both, and writes -d FILE, which must not exist unless --resume.",
+            "",
+            "Resume (jvz protocol): a receiver started with --keep keeps its partial file when the copy "
+                    + "fails; started again with --resume on that file, it offers the SHA-256 of each "
+                    + "4 MiB range it holds, and the sender (which always asks) skips the ranges that "
+                    + "still match its source; the final digest proves the result.",
+            "",
+            "On a terminal the sender shows a progress line on stderr (also for a copy the node runs): "
+                    + "pass, bytes sent, rate, dirty bytes, and an ETA that counts the data re-dirtied "
+                    + "since it was sent. Never with --quiet or --json. While a stream goes to stdout "
+                    + "(-o 1), use -q: the summary would go there too."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {
             "  sender: file_size, passes[] (number, phase LIVE|PRE_FREEZE|FROZEN, bytes,",
             "  nanos, bandwidth, dirty_bytes_at_end, dirty_rate), stop_reason, frozen",
-            "  (freeze_nanos, final_pass_nanos, sync_nanos, thaw_nanos, total_nanos,",
-            "  final_bytes), bytes_sent, total_nanos",
-            "  receiver: file, protocol, bytes_written, syncs, final_length, sha256",
+            "  (freeze_nanos, final_pass_nanos, digest_nanos, sync_nanos, thaw_nanos,",
+            "  total_nanos, final_bytes), bytes_sent, total_nanos, verify (null without a",
+            "  final digest: sha256 of the hash list, range_size, pre_freeze_nanos,",
+            "  pre_freeze_bytes, frozen_bytes, compare_nanos)",
+            "  receiver: file, protocol, bytes_written, syncs, final_length, sha256 (the",
+            "  digest compared with the sender's verify.sha256; without one, the SHA-256",
+            "  of the whole file; null for the legacy protocol)",
             "",
             "Examples:",
-            "  jvz ploop copy -d /vz/new/root.hdd --listen 0.0.0.0:4000",
-            "  jvz ploop copy -s root.hdd -F 'jvz ctl suspend 101' --to node2:4000",
-            "  jvz ploop copy -s root.hdd/DiskDescriptor.xml -d /backup/root.hdd -t",
-            "  ploop-style pipes: jvz ploop copy -s root.hdd --legacy -o 5 -f 6"
+            "  TCP: receiver first, then the sender (a mounted disk, its container suspended):",
+            "    jvz ploop copy -d /vz/new/root.hdd --listen 0.0.0.0:4000",
+            "    jvz ploop copy -s /vz/private/101/root.hdd -F 'jvz ctl suspend 101' --to node2:4000 -t",
+            "  local file:",
+            "    jvz ploop copy -s root.hdd/DiskDescriptor.xml -d /backup/root.hdd -t",
+            "  descriptors (jvz protocol, answers through a fifo), e.g. over ssh:",
+            "    mkfifo fb; jvz ploop copy -q -s root.hdd -o 1 -f 3 3<fb \\",
+            "      | ssh node2 jvz ploop copy -q -d /vz/root.hdd -f 1 >fb",
+            "  stdio, ploop's legacy stream without answers (as 'ploop copy -o 1'):",
+            "    jvz ploop copy -q -s root.hdd --legacy -o 1 | ssh node2 jvz ploop copy -q -d /vz/root.hdd",
+            "  ploop-style pipes to a ploop receiver: jvz ploop copy -s root.hdd --legacy -o 5 -f 6",
+            "  resume a copy that broke (the receiver ran with --keep):",
+            "    jvz ploop copy -d /vz/new/root.hdd --resume --keep --listen 0.0.0.0:4000",
+            "    jvz ploop copy -s root.hdd --to node2:4000"
         })
 final class CopyCommand implements Callable<Integer> {
     @Spec
@@ -97,7 +128,8 @@ final class CopyCommand implements Callable<Integer> {
     Path source;
 
     @Option(names = "-F", paramLabel = "STOPCMD",
-            description = "Sender: command (sh -c) that stops the disk's writers before the final pass.")
+            description = "Sender: command (sh -c) that stops the disk's writers before the final pass "
+                    + "(e.g. suspends the container); it must finish within 60 s.")
     String stopCommand;
 
     @Option(names = "--max-downtime", paramLabel = "D",
@@ -109,17 +141,30 @@ final class CopyCommand implements Callable<Integer> {
             description = "Sender: dirty-tracking unit, a power of two (4K default).")
     String granularity;
 
-    @Option(names = "--compress", paramLabel = "zstd", description = "Sender: compress blocks with zstd (jvz protocol).")
+    @Option(names = "--compress", paramLabel = "zstd|lz4",
+            description = "Sender: compress each block with zstd (level 1: smaller) or lz4 (faster, lighter on "
+                    + "CPU); a block that does not shrink goes raw; jvz protocol only, and only if the receiver "
+                    + "supports the codec (else blocks go raw). Off by default: image clusters over a LAN "
+                    + "rarely pay for it.")
     String compress;
 
     @Option(names = "--bwlimit", paramLabel = "RATE",
-            description = "Sender: send at most RATE bytes/s (K, M, G suffixes); not with -d.")
+            description = "Sender: send at most RATE bytes/s on the wire (K, M, G suffixes: powers of 1024); "
+                    + "not with -d.")
     String bwlimit;
 
     @Option(names = "--legacy", description = "Sender: speak ploop's legacy stream only (for a ploop receiver).")
     boolean legacy;
 
-    @Option(names = {"-t", "--timings"}, description = "Sender: print a table of the passes and the frozen window.")
+    @Option(names = "--digest", negatable = true,
+            description = "Sender: end with a final digest of the whole image that both ends compare before the "
+                    + "copy counts as done (a mismatch fails with exit code 13). Default: on for the jvz "
+                    + "protocol (--to, -o/-f), off for -d FILE; the legacy stream has none. A resumed copy needs it.")
+    Boolean digest;
+
+    @Option(names = {"-t", "--timings"},
+            description = "Sender: print a table of the passes (bytes, time, rate, dirty bytes at the end) and "
+                    + "of the frozen window (freeze, final passes, digest, sync, thaw), and the digest's cost.")
     boolean timings;
 
     @Option(names = {"-d", "--file"}, paramLabel = "FILE",
@@ -133,7 +178,9 @@ final class CopyCommand implements Callable<Integer> {
             description = "Feedback descriptor: the sender reads answers from it, the receiver writes them.")
     Integer feedbackFd;
 
-    @Option(names = "--to", paramLabel = "HOST:PORT", description = "Sender: connect to a receiver.")
+    @Option(names = "--to", paramLabel = "HOST:PORT",
+            description = "Sender: connect to a receiver started with --listen (jvz protocol; falls back to "
+                    + "ploop's legacy stream if the receiver only speaks that).")
     String to;
 
     @Option(names = "-i", paramLabel = "FD", description = "Receiver: read the stream from FD (default stdin).")
@@ -176,14 +223,17 @@ final class CopyCommand implements Callable<Integer> {
         if (outFd != null && feedbackFd == null && !legacy) {
             throw usage("-o without -f needs --legacy (the jvz protocol needs the receiver's answers)");
         }
-        if (compress != null && !"zstd".equals(compress)) {
-            throw usage("--compress: '" + compress + "' (expected: zstd)");
+        if (compress != null && !"zstd".equals(compress) && !"lz4".equals(compress)) {
+            throw usage("--compress: '" + compress + "' (expected: zstd or lz4)");
         }
         if (bwlimit != null && file != null) {
             throw usage("--bwlimit paces a stream (--to, -o); -d FILE writes locally at full speed");
         }
         if (compress != null && legacy) {
             throw usage("--compress needs the jvz protocol; drop --legacy");
+        }
+        if (Boolean.TRUE.equals(digest) && legacy) {
+            throw usage("--digest needs the jvz protocol (ploop's legacy stream has no final digest); drop --legacy");
         }
         if (!DiskArgs.isDescriptor(source)) {
             throw usage("-s: '" + source + "' is not a DiskDescriptor.xml or a directory holding one");
@@ -199,7 +249,8 @@ final class CopyCommand implements Callable<Integer> {
         }
         long bw = bwlimit == null ? 0 : parseBytes("--bwlimit", bwlimit);
         CopySpec cs = new CopySpec(file == null ? null : file.toAbsolutePath().toString(), to, outFd != null,
-                legacy, compress != null, bw, downtimeMs, gran, stopCommand, null, feedbackFd != null);
+                legacy, compress != null, bw, downtimeMs, gran, stopCommand, null, feedbackFd != null, digest,
+                compress);
 
         CopyReport report;
         Optional<NodeClient> node = NodeRouting.servingNode(source);
@@ -232,10 +283,8 @@ final class CopyCommand implements Callable<Integer> {
                 fds = new Transports.Duplex(fb, out, null);
             }
             CopySink sink = CopyJob.openSink(cs, fds);
-            try (CopyProgress progress = CopyProgress.forStderr(spec.commandLine().getErr(), "copy",
-                    common.quiet() || !Terminal.isTerminal(Terminal.STDERR))) {
-                progress.fileSize(java.nio.file.Files.size(img.topPath()));
-                return CopyJob.run(img, cs, progress.wrap(sink), freeze, () -> { }, progress);
+            try (CopyProgress progress = progressLine()) {
+                return CopyJob.run(img, cs, sink, freeze, () -> { }, progress);
             }
         }
     }
@@ -246,8 +295,25 @@ final class CopyCommand implements Callable<Integer> {
      * two threads here pump the bytes between that socket and the descriptors.
      */
     private CopyReport sendThroughNode(NodeClient node, CopySpec cs) throws Exception {
+        try (CopyProgress progress = progressLine()) {
+            // The node streams where the copy is only when there is a line to draw.
+            return sendThroughNode(node, cs, progressWanted() ? progress::progress : null);
+        }
+    }
+
+    /** The progress line: on stderr, only when it is a terminal and neither --quiet nor --json was given. */
+    private CopyProgress progressLine() {
+        return CopyProgress.forStderr(spec.commandLine().getErr(), "copy", !progressWanted());
+    }
+
+    private boolean progressWanted() {
+        return !common.quiet() && !common.json() && Terminal.isTerminal(Terminal.STDERR);
+    }
+
+    private CopyReport sendThroughNode(NodeClient node, CopySpec cs,
+            java.util.function.Consumer<dev.jvz.copy.LiveCopy.Progress> progress) throws Exception {
         if (outFd == null) {
-            return node.copy(source, cs);
+            return node.copy(source, cs, progress);
         }
         Path xml = DiskArgs.descriptorFile(source);
         String id = null;
@@ -263,7 +329,7 @@ final class CopyCommand implements Callable<Integer> {
                 feedbackFd != null ? Transports.inputFd(feedbackFd) : null);
         relay.start();
         try {
-            return node.copy(source, cs);
+            return node.copy(source, cs, progress);
         } finally {
             relay.stop();
         }
@@ -282,6 +348,9 @@ final class CopyCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "copied %s (%s) to %s: %d passes, %s sent, frozen %.1f ms (%s)%n",
                 DiskArgs.descriptorFile(source), Sizes.human(r.fileSize()), dest, r.passes().size(),
                 Sizes.human(r.bytesSent()), r.frozen().totalNanos() / 1e6, r.stopReason());
+        if (r.verify() != null) {
+            out.printf(Locale.ROOT, "final digest verified by both ends: %s%n", r.verify().sha256());
+        }
         if (timings) {
             out.print(CopyTable.render(r));
         }
@@ -294,7 +363,8 @@ final class CopyCommand implements Callable<Integer> {
         for (var o : List.<Object[]>of(new Object[] {stopCommand, "-F"}, new Object[] {maxDowntime, "--max-downtime"},
                 new Object[] {granularity, "--granularity"}, new Object[] {compress, "--compress"},
                 new Object[] {bwlimit, "--bwlimit"}, new Object[] {legacy ? true : null, "--legacy"},
-                new Object[] {timings ? true : null, "-t"}, new Object[] {outFd, "-o"}, new Object[] {to, "--to"})) {
+                new Object[] {timings ? true : null, "-t"}, new Object[] {outFd, "-o"}, new Object[] {to, "--to"},
+                new Object[] {digest, digest == null || digest ? "--digest" : "--no-digest"})) {
             if (o[0] != null) {
                 throw usage(o[1] + " is a sender option; it needs -s DISK");
             }

@@ -41,7 +41,7 @@ class CopyCommandTest {
         "two destinations|-s DISK -d OUT --to 127.0.0.1:1|exactly one destination",
         "-f without -o|-s DISK -d OUT -f 5|-f FD goes with -o FD",
         "-o without -f, jvz|-s DISK -o 5|needs --legacy",
-        "bad compressor|-s DISK -d OUT --compress lz4|expected: zstd",
+        "bad compressor|-s DISK -d OUT --compress lz5|expected: zstd or lz4",
         "compress legacy|-s DISK --to 127.0.0.1:1 --legacy --compress zstd|needs the jvz protocol",
         "receiver option on the sender|-s DISK -d OUT --listen 127.0.0.1:0|--listen is a receiver option",
         "sender option on the receiver|-d OUT -F true|-F is a sender option",
@@ -51,6 +51,8 @@ class CopyCommandTest {
         "bad granularity|-s DISK -d OUT --granularity 3000|a power of two",
         "bwlimit to a file|-s DISK -d OUT --bwlimit 1M|-d FILE writes locally",
         "a delta file as source|-s DISK/root.hdd -d OUT|is not a DiskDescriptor.xml",
+        "digest on legacy|-s DISK --to 127.0.0.1:1 --legacy --digest|--digest needs the jvz protocol",
+        "digest on the receiver|-d OUT --no-digest|--no-digest is a sender option",
     })
     void badCommandLinesAreOneLineAndExitTwo(String name, String args, String message) {
         String[] argv = ("ploop copy " + args).replace("DISK", hdd.toString())
@@ -69,6 +71,16 @@ class CopyCommandTest {
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.out()).startsWith("copied " + xml).contains("to " + out + ": 3 passes")
                 .contains("pass  phase", "   1  LIVE", "PRE_FREEZE", "FROZEN", "frozen: freeze", "frozen total");
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(top()));
+        assertThat(r.out()).as("no final digest by default for a local file").doesNotContain("final digest", "digest: ");
+    }
+
+    @Test
+    void aLocalCopyWithDigestReadsItBackAndSaysSo() throws Exception {
+        Path out = tmp.resolve("out.hdd");
+        Cli.Result r = Cli.run("ploop", "copy", "-s", xml.toString(), "-d", out.toString(), "--digest", "-t");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("final digest verified by both ends: ", "digest: ", "compared after the thaw");
         assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(top()));
     }
 
@@ -143,5 +155,9 @@ class CopyCommandTest {
         assertThat(j.get("syncs").asInt()).isGreaterThanOrEqualTo(1);
         assertThat(j.get("sha256").asText()).hasSize(64);
         assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(top()));
+        JsonNode sent = Json.mapper().readTree(s.out());
+        assertThat(sent.get("verify").get("sha256").asText()).as("the final digest is on by default over TCP")
+                .isEqualTo(j.get("sha256").asText());
+        assertThat(sent.get("verify").get("range_size").asInt()).isEqualTo(4 << 20);
     }
 }

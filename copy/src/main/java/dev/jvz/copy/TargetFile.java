@@ -15,6 +15,19 @@ import java.util.Set;
 interface TargetFile extends Closeable {
     void writeFully(ByteBuffer src, long pos) throws IOException;
 
+    /**
+     * Writes {@code src} at {@code pos} and runs {@code release} once the file no longer needs the
+     * buffer (after the write, or on its failure). A pipelined file may keep {@code src} (no copy) and
+     * write it later; its failure is then thrown by a later call. Default: a synchronous write.
+     */
+    default void writeOwned(ByteBuffer src, long pos, Runnable release) throws IOException {
+        try {
+            writeFully(src, pos);
+        } finally {
+            release.run();
+        }
+    }
+
     /** fdatasync. */
     void force() throws IOException;
 

@@ -34,6 +34,13 @@ final class AsyncTargetFile implements TargetFile {
      */
     static final int QUEUE = 1024;
 
+    /**
+     * Bytes written between two {@link TargetFile#startWriteback()} hints: the disk then writes a
+     * multi-GiB copy while it arrives instead of all of it at the end; 64 MiB keeps the hints (each a
+     * background fdatasync) to a few per second at disk speed.
+     */
+    static final long WRITEBACK_BYTES = 64L << 20;
+
     /** A write of {@code data} at {@code pos} (then {@code release}), or a barrier ({@code done}). */
     private record Job(long pos, ByteBuffer data, Runnable release, Runnable done) {}
 
@@ -44,6 +51,8 @@ final class AsyncTargetFile implements TargetFile {
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(DEPTH);
     private final Thread writer;
     private volatile IOException failure;
+    /** Writer thread only: bytes written since the last writeback hint. */
+    private long sinceWriteback;
     /** Caller thread only: whether {@link #failure} itself was thrown already. */
     private boolean failureReported;
     private boolean closed;
@@ -73,7 +82,13 @@ final class AsyncTargetFile implements TargetFile {
             }
             try {
                 if (failure == null) {
+                    int n = j.data().remaining();
                     file.writeFully(j.data(), j.pos());
+                    sinceWriteback += n;
+                    if (sinceWriteback >= WRITEBACK_BYTES) {
+                        sinceWriteback = 0;
+                        file.startWriteback();
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);

@@ -28,8 +28,9 @@ import java.util.zip.CRC32C;
  * anyway), and throws. It never closes {@code in} or
  * {@code feedback}: the caller owns the transport.
  *
- * <p>One receive runs on the calling thread; instances hold no state, so calls may run concurrently
- * on different targets.
+ * <p>One receive runs on the calling thread, which reads and checks the frames, plus the target
+ * file's writer thread ({@link AsyncTargetFile}) and its background writeback; instances hold no
+ * state, so calls may run concurrently on different targets.
  */
 public final class Receiver {
     /**

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
 /**
@@ -61,15 +62,20 @@ public final class Transports {
         return InetSocketAddress.createUnresolved(host, port);
     }
 
-    /** {@code --to HOST:PORT}: connects; the socket carries data out and feedback back. */
+    /**
+     * {@code --to HOST:PORT}: connects; the socket carries data out and feedback back. The data
+     * stream is a {@link ChannelOutput} (direct blocks go to the socket without a copy).
+     */
     public static Duplex connect(String hostPort, Duration timeout) throws IOException {
         InetSocketAddress a = parse(hostPort);
-        Socket s = new Socket();
+        // A channel's socket: its data stream is a SocketChannelOutput, which the sinks write direct
+        // blocks to without a copy (ChannelOutput).
+        Socket s = SocketChannel.open().socket();
         try {
             s.setTcpNoDelay(true); // sync requests are tiny and latency-bound
             s.connect(new InetSocketAddress(InetAddress.getByName(a.getHostString()), a.getPort()),
                     (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            return new Duplex(s.getInputStream(), s.getOutputStream(), s);
+            return new Duplex(s.getInputStream(), new SocketChannelOutput(s.getChannel()), s);
         } catch (IOException e) {
             s.close();
             throw new IOException("cannot connect to " + hostPort + ": " + e.getMessage()

@@ -80,9 +80,10 @@ class ChannelReceiverTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jvz", "legacy"})
-    void socketFromTransportsIsReadThroughItsChannelExactly(String protocol) throws Exception {
-        long seed = 4242L + protocol.length();
+    @ValueSource(strings = {"jvz", "legacy", "jvz-guarded", "legacy-guarded"})
+    void socketFromTransportsIsReadThroughItsChannelExactly(String variant) throws Exception {
+        String protocol = variant.replace("-guarded", "");
+        long seed = 4242L + variant.length();
         Path target = dir.resolve("copy");
         try (ServerSocket ss = Transports.listen("127.0.0.1:0")) {
             CompletableFuture<Receiver.Result> f = new CompletableFuture<>();
@@ -96,11 +97,15 @@ class ChannelReceiverTest {
                 }
             });
             byte[] image;
-            try (Transports.Duplex d = Transports.connect("127.0.0.1:" + ss.getLocalPort(), Duration.ofSeconds(10));
+            Transports.Duplex raw = Transports.connect("127.0.0.1:" + ss.getLocalPort(), Duration.ofSeconds(10));
+            // The stall guard keeps the channel path (its writes are timed the same way).
+            try (Transports.Duplex d = variant.endsWith("-guarded") ? StallGuard.guard(raw, Duration.ofMinutes(1)) : raw;
                  CopySink sink = protocol.equals("jvz") ? JvzStreamSink.open(d.out(), d.in(), JvzOptions.defaults())
                          : new LegacyStreamSink(d.out(), d.in())) {
+                assertThat(ChannelOutput.of(d.out())).as("the sender writes direct blocks to the channel").isNotNull();
                 image = drive(sink, seed);
             }
+            raw.close();
             Receiver.Result r = f.get(30, TimeUnit.SECONDS);
             assertThat(channel[0]).as("an accepted socket's stream exposes its channel").isTrue();
             assertThat(r.protocol()).isEqualTo(protocol);

@@ -36,8 +36,8 @@ final class AsyncTargetFile implements TargetFile {
 
     /**
      * Bytes written between two {@link TargetFile#startWriteback()} hints: the disk then writes a
-     * multi-GiB copy while it arrives instead of all of it at the end; 64 MiB keeps the hints (each a
-     * background fdatasync) to a few per second at disk speed.
+     * multi-GiB copy while it arrives instead of all of it at the end; 64 MiB keeps the hints to a few
+     * per second at disk speed.
      */
     static final long WRITEBACK_BYTES = 64L << 20;
 

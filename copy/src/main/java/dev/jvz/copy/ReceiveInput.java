@@ -42,6 +42,12 @@ final class ReceiveInput implements AutoCloseable {
     static final int CAPACITY = 4 << 20;
     /** Buffers: one being filled, the rest waiting for or in the writer (AsyncTargetFile's queue). */
     static final int POOL = 4;
+    /**
+     * How far {@link #ensure} reads past what it was asked for: enough to take many small frames
+     * (final-pass extents) per read, while a large payload is read only to its end, so the next
+     * frame's bytes rarely have to be moved to a fresh buffer (a copy).
+     */
+    static final int READ_AHEAD = 256 * 1024;
 
     /** Where the bytes come from. */
     interface Source {
@@ -132,12 +138,24 @@ final class ReceiveInput implements AutoCloseable {
         if (cur.bb.capacity() - cur.bb.position() < n) {
             moveToFreshBuffer();
         }
+        int limit = cur.bb.position() + Math.max(n, READ_AHEAD);
         while (available() < n) {
-            if (readMore() < 0) {
+            if (readMore(limit) < 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Starts a fresh buffer when nothing unread is waiting and less than {@code room} bytes are left
+     * in the current one: a frame of up to {@code room} bytes then fits without being moved (free: no
+     * bytes to copy). Call at a frame boundary.
+     */
+    void freshIfLessThan(int room) throws IOException {
+        if (available() == 0 && cur.bb.position() > 0 && cur.bb.capacity() - cur.bb.position() < room) {
+            moveToFreshBuffer();
+        }
     }
 
     /**
@@ -152,7 +170,7 @@ final class ReceiveInput implements AutoCloseable {
         if (cur.fill == cur.bb.capacity()) {
             moveToFreshBuffer();
         }
-        return readMore() < 0 ? 0 : available();
+        return readMore(cur.bb.capacity()) < 0 ? 0 : available();
     }
 
     /** The unread bytes of the current buffer (a view; position 0 = the next unread byte), little-endian. */
@@ -197,12 +215,13 @@ final class ReceiveInput implements AutoCloseable {
         }
     }
 
-    private int readMore() throws IOException {
+    /** Reads once into the current buffer, up to buffer index {@code limit} (capped at the capacity). */
+    private int readMore(int limit) throws IOException {
         if (eof) {
             return -1;
         }
         ByteBuffer dst = cur.bb.duplicate();
-        dst.limit(dst.capacity()).position(cur.fill);
+        dst.limit(Math.min(dst.capacity(), Math.max(cur.fill + 1, limit))).position(cur.fill);
         int n = source.read(dst);
         if (n < 0) {
             eof = true;

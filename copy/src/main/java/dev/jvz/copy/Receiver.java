@@ -408,6 +408,7 @@ public final class Receiver {
 
         /** The next frame header; EOFException when the stream ends cleanly before it. */
         private JvzFrameHeader readHeader() throws IOException {
+            in.freshIfLessThan(JvzFormat.HEADER_SIZE + JvzFormat.MAX_BLOCK); // the frame then fits: no move
             if (!in.ensure(JvzFormat.HEADER_SIZE)) {
                 int have = in.available();
                 if (have == 0) {

@@ -33,8 +33,8 @@ interface TargetFile extends Closeable {
 
     /**
      * Hint: much has been written since the last call; start writing it back now, in the background,
-     * so the next {@link #force()} finds little left to write. A failure of that writeback is thrown
-     * by the next {@link #force()}. Default: nothing.
+     * so the next {@link #force()} finds little left to write (errors still surface there). Default:
+     * nothing.
      */
     default void startWriteback() {}
 
@@ -49,28 +49,30 @@ interface TargetFile extends Closeable {
     interface Opener {
         TargetFile open(Path path, Set<? extends OpenOption> options) throws IOException;
 
-        Opener DEFAULT = (path, options) -> new ChannelTarget(FileChannel.open(path, options));
+        Opener DEFAULT = (path, options) -> {
+            FileChannel ch = FileChannel.open(path, options);
+            return new ChannelTarget(ch, WritebackHint.open(path)); // after open: the file exists now
+        };
     }
 
     /**
-     * A {@link FileChannel}-backed target. {@link #startWriteback()} wakes a daemon thread that
-     * fdatasyncs the channel while the writes go on (FileChannel's positional writes and force may run
-     * concurrently): without it the kernel starts writing a fresh multi-GiB copy back only at the
-     * receiver's fdatasync (the dirty limits are a tenth of RAM, the expiry 30 s), so the copy first
-     * filled the page cache and then waited for the whole disk write.
+     * A {@link FileChannel}-backed target. {@link #startWriteback()} hands a {@link WritebackHint} to a
+     * daemon thread (submitting the write-out of 64 MiB of pages takes a few milliseconds, which the
+     * writer thread does not wait for).
      *
-     * <p>Not thread-safe for its callers (one writer thread); {@link #lock} guards the flusher's state.
+     * <p>Not thread-safe for its callers (one writer thread); {@link #lock} guards the hint thread's state.
      */
     final class ChannelTarget implements TargetFile {
         private final FileChannel ch;
+        private final WritebackHint hint;
         private final Object lock = new Object();
-        private Thread flusher;         // guarded by lock; started on the first startWriteback
-        private boolean requested;      // guarded by lock
-        private boolean closing;        // guarded by lock
-        private IOException bgFailure;  // guarded by lock: the first background fdatasync failure
+        private Thread hinter;      // guarded by lock; started on the first startWriteback
+        private boolean requested;  // guarded by lock
+        private boolean closing;    // guarded by lock
 
-        ChannelTarget(FileChannel ch) {
+        ChannelTarget(FileChannel ch, WritebackHint hint) {
             this.ch = ch;
+            this.hint = hint;
         }
 
         @Override
@@ -84,30 +86,26 @@ interface TargetFile extends Closeable {
         @Override
         public void force() throws IOException {
             ch.force(false);
-            // A writeback error is reported to one fdatasync of the open file only: if the background
-            // one got it, this one may succeed although the data is not on disk.
-            synchronized (lock) {
-                if (bgFailure != null) {
-                    throw new IOException("writing the copy back to disk failed: " + bgFailure.getMessage(), bgFailure);
-                }
-            }
         }
 
         @Override
         public void startWriteback() {
+            if (!hint.active()) {
+                return;
+            }
             synchronized (lock) {
                 if (closing) {
                     return;
                 }
                 requested = true;
-                if (flusher == null) {
-                    flusher = Thread.ofPlatform().name("jvz-copy-writeback").daemon(true).start(this::flushLoop);
+                if (hinter == null) {
+                    hinter = Thread.ofPlatform().name("jvz-copy-writeback").daemon(true).start(this::hintLoop);
                 }
                 lock.notifyAll();
             }
         }
 
-        private void flushLoop() {
+        private void hintLoop() {
             while (true) {
                 synchronized (lock) {
                     while (!requested && !closing) {
@@ -122,15 +120,7 @@ interface TargetFile extends Closeable {
                     }
                     requested = false;
                 }
-                try {
-                    ch.force(false);
-                } catch (IOException e) {
-                    synchronized (lock) {
-                        if (bgFailure == null) {
-                            bgFailure = e;
-                        }
-                    }
-                }
+                hint.start();
             }
         }
 
@@ -149,22 +139,23 @@ interface TargetFile extends Closeable {
             return ch.read(dst, pos);
         }
 
-        /** Waits for a background fdatasync in progress (closing under it would fail it), then closes. */
+        /** Stops the hint thread (waiting for a hint in progress, which uses the descriptor), then closes. */
         @Override
         public void close() throws IOException {
-            Thread f;
+            Thread h;
             synchronized (lock) {
                 closing = true;
-                f = flusher;
+                h = hinter;
                 lock.notifyAll();
             }
-            if (f != null) {
+            if (h != null) {
                 try {
-                    f.join();
+                    h.join();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
+            hint.close();
             ch.close();
         }
     }

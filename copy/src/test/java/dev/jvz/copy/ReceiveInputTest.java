@@ -120,6 +120,23 @@ class ReceiveInputTest {
     }
 
     @Test
+    void ensureReadsALargeFrameOnlyToItsEndAndAFreshBufferTakesTheNext() throws IOException {
+        int cap = 3 * ReceiveInput.READ_AHEAD;
+        int big = 2 * ReceiveInput.READ_AHEAD; // larger than the read-ahead: read exactly
+        byte[] data = new byte[big + 100];
+        data[big] = 42;
+        try (ReceiveInput in = new ReceiveInput(source(data, data.length), true, cap, 2)) {
+            assertThat(in.ensure(big)).isTrue();
+            assertThat(in.available()).as("nothing read past the frame").isEqualTo(big);
+            in.skip(big);
+            in.freshIfLessThan(big); // a third of the buffer left, nothing unread: start afresh, no copy
+            assertThat(in.ensure(1)).isTrue();
+            assertThat(in.peek().get(0)).isEqualTo((byte) 42);
+            assertThat(in.available()).as("a small ask reads ahead").isEqualTo(100);
+        }
+    }
+
+    @Test
     void misuseIsRefused() throws IOException {
         try (ReceiveInput in = new ReceiveInput(source(seq(8), 8), false, 16, 2)) {
             assertThatThrownBy(() -> in.ensure(17)).isInstanceOf(IllegalArgumentException.class);

@@ -99,12 +99,18 @@ final class ReceiveInput implements AutoCloseable {
     }
 
     /**
-     * The channel under {@code in}, or null. Only streams with no buffer of their own qualify: bytes
-     * the stream had read ahead would be skipped by reading its channel.
+     * The channel under {@code in}, or null. Only streams with no buffer of their own qualify (bytes
+     * the stream had read ahead would be skipped by reading its channel), and a socket only without
+     * a read timeout.
      */
     static ReadableByteChannel channelOf(InputStream in) {
         if (in instanceof SocketChannelInput s) {
-            return s.channel();
+            try {
+                // A channel read ignores SO_TIMEOUT: a caller that set one keeps the stream, which honours it.
+                return s.channel().socket().getSoTimeout() == 0 ? s.channel() : null;
+            } catch (java.net.SocketException e) {
+                return null; // closed: the stream reports that on its first read
+            }
         }
         if (in != null && in.getClass() == FileInputStream.class) { // a subclass may buffer or filter
             return ((FileInputStream) in).getChannel();

@@ -44,26 +44,35 @@ class ChannelReceiverTest {
      * scattered small extents (4 KiB aligned and odd sizes), as the later passes of a live copy send.
      */
     static byte[] drive(CopySink sink, long seed) throws IOException {
+        return drive(sink, seed, false);
+    }
+
+    /** @param compressible zero the second half of each write (so zstd has something to win) */
+    static byte[] drive(CopySink sink, long seed, boolean compressible) throws IOException {
         Random r = new Random(seed);
         byte[] image = new byte[SIZE];
         for (int pos = 0; pos < SIZE; ) {
             int n = Math.min(SIZE - pos, r.nextInt(4) == 0 ? 1 + r.nextInt(100) : 1 + r.nextInt(3 << 20));
-            write(sink, image, r, pos, n);
+            write(sink, image, r, pos, n, compressible);
             pos += n;
         }
         sink.sync();
         for (int i = 0; i < 300; i++) {
             int n = r.nextBoolean() ? 4096 : 1 + r.nextInt(70_000);
             int pos = r.nextBoolean() ? r.nextInt(SIZE / 4096) * 4096 : r.nextInt(SIZE);
-            write(sink, image, r, pos, Math.min(n, SIZE - pos));
+            write(sink, image, r, pos, Math.min(n, SIZE - pos), compressible);
         }
         sink.finish();
         return image;
     }
 
-    private static void write(CopySink sink, byte[] image, Random r, int pos, int n) throws IOException {
+    private static void write(CopySink sink, byte[] image, Random r, int pos, int n, boolean compressible)
+            throws IOException {
         byte[] d = new byte[n];
         r.nextBytes(d);
+        if (compressible) {
+            Arrays.fill(d, n / 2, n, (byte) 0);
+        }
         System.arraycopy(d, 0, image, pos, n);
         // direct buffers, as LiveCopy's pipeline hands them over
         sink.write(pos, ByteBuffer.allocateDirect(n).put(d).flip());
@@ -80,9 +89,10 @@ class ChannelReceiverTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jvz", "legacy", "jvz-guarded", "legacy-guarded"})
+    @ValueSource(strings = {"jvz", "legacy", "jvz-guarded", "legacy-guarded", "jvz-zstd"})
     void socketFromTransportsIsReadThroughItsChannelExactly(String variant) throws Exception {
-        String protocol = variant.replace("-guarded", "");
+        String protocol = variant.replace("-guarded", "").replace("-zstd", "");
+        boolean zstd = variant.endsWith("-zstd");
         long seed = 4242L + variant.length();
         Path target = dir.resolve("copy");
         try (ServerSocket ss = Transports.listen("127.0.0.1:0")) {
@@ -100,16 +110,31 @@ class ChannelReceiverTest {
             Transports.Duplex raw = Transports.connect("127.0.0.1:" + ss.getLocalPort(), Duration.ofSeconds(10));
             // The stall guard keeps the channel path (its writes are timed the same way).
             try (Transports.Duplex d = variant.endsWith("-guarded") ? StallGuard.guard(raw, Duration.ofMinutes(1)) : raw;
-                 CopySink sink = protocol.equals("jvz") ? JvzStreamSink.open(d.out(), d.in(), JvzOptions.defaults())
+                 CopySink sink = protocol.equals("jvz")
+                         ? JvzStreamSink.open(d.out(), d.in(), JvzOptions.defaults().withCompress(zstd))
                          : new LegacyStreamSink(d.out(), d.in())) {
                 assertThat(ChannelOutput.of(d.out())).as("the sender writes direct blocks to the channel").isNotNull();
-                image = drive(sink, seed);
+                if (zstd) {
+                    assertThat(((JvzStreamSink) sink).compressing()).isTrue();
+                }
+                image = drive(sink, seed, zstd);
             }
             raw.close();
             Receiver.Result r = f.get(30, TimeUnit.SECONDS);
             assertThat(channel[0]).as("an accepted socket's stream exposes its channel").isTrue();
             assertThat(r.protocol()).isEqualTo(protocol);
             assertThat(Files.readAllBytes(target)).as("seed %d", seed).isEqualTo(image);
+        }
+    }
+
+    @Test
+    void aSocketWithAReadTimeoutKeepsItsStream() throws Exception {
+        try (ServerSocket ss = Transports.listen("127.0.0.1:0");
+             Transports.Duplex c = Transports.connect("127.0.0.1:" + ss.getLocalPort(), Duration.ofSeconds(10));
+             Transports.Duplex d = Transports.accept(ss, Duration.ofSeconds(10))) {
+            assertThat(ReceiveInput.channelOf(d.in())).isNotNull();
+            ((java.net.Socket) d.resource()).setSoTimeout(1000);
+            assertThat(ReceiveInput.channelOf(d.in())).as("a channel read would ignore SO_TIMEOUT").isNull();
         }
     }
 

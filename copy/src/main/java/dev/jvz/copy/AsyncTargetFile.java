@@ -11,13 +11,15 @@ import java.util.concurrent.BlockingQueue;
  * socket overlaps writing the last ones to the file: a block then costs max(Tread, Twrite), not the sum
  * (the benchmark showed the single-threaded receiver, not the sender, limiting a copy).
  *
- * <p>Each write is copied into one of {@link #DEPTH} pooled direct buffers (the copy a heap buffer
- * costs anyway inside FileChannel) and queued. Every other operation first waits until the queue is
- * empty, so fdatasync covers everything written before it. A write that failed on the writer thread
- * (e.g. ENOSPC) is thrown by the next call on this file.
+ * <p>{@link #writeOwned} queues the caller's buffer itself (the channel receiver's direct read
+ * buffers: no copy); {@link #writeFully} copies into one of {@link #DEPTH} pooled direct buffers (the
+ * copy a heap buffer costs anyway inside FileChannel) and queues that. Every other operation first
+ * waits until the queue is empty, so fdatasync covers everything written before it. A write that
+ * failed on the writer thread (e.g. ENOSPC) is thrown by the next call on this file; later queued
+ * writes are skipped but still released.
  *
  * <p>Thread-safety: called by one receiver thread; the writer thread only takes from the queue and
- * returns buffers. {@link #failure} is written by the writer and read by the caller (volatile).
+ * runs each job's release. {@link #failure} is written by the writer and read by the caller (volatile).
  */
 final class AsyncTargetFile implements TargetFile {
     /** Buffers in flight: one being written, the rest filled by the reader meanwhile. */
@@ -25,15 +27,32 @@ final class AsyncTargetFile implements TargetFile {
     /** A write larger than this is split; the receiver hands over at most one read buffer at a time. */
     static final int BUFFER = 1 << 20;
 
-    private record Job(long pos, ByteBuffer data, Runnable done) {}
+    /**
+     * Queued jobs: the final pass sends thousands of 4 KiB extents, and a short queue made the reader
+     * and the writer hand over (a thread wake-up) on every one; the memory in flight is bounded by the
+     * buffer pools (ours and the caller's), not by this.
+     */
+    static final int QUEUE = 1024;
 
-    private static final Job STOP = new Job(-1, null, null);
+    /**
+     * Bytes written between two {@link TargetFile#startWriteback()} hints: the disk then writes a
+     * multi-GiB copy while it arrives instead of all of it at the end; 64 MiB keeps the hints to a few
+     * per second at disk speed.
+     */
+    static final long WRITEBACK_BYTES = 64L << 20;
+
+    /** A write of {@code data} at {@code pos} (then {@code release}), or a barrier ({@code done}). */
+    private record Job(long pos, ByteBuffer data, Runnable release, Runnable done) {}
+
+    private static final Job STOP = new Job(-1, null, null, null);
 
     private final TargetFile file;
-    private final BlockingQueue<Job> queue = new ArrayBlockingQueue<>(DEPTH + 2);
+    private final BlockingQueue<Job> queue = new ArrayBlockingQueue<>(QUEUE);
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(DEPTH);
     private final Thread writer;
     private volatile IOException failure;
+    /** Writer thread only: bytes written since the last writeback hint. */
+    private long sinceWriteback;
     /** Caller thread only: whether {@link #failure} itself was thrown already. */
     private boolean failureReported;
     private boolean closed;
@@ -63,12 +82,18 @@ final class AsyncTargetFile implements TargetFile {
             }
             try {
                 if (failure == null) {
+                    int n = j.data().remaining();
                     file.writeFully(j.data(), j.pos());
+                    sinceWriteback += n;
+                    if (sinceWriteback >= WRITEBACK_BYTES) {
+                        sinceWriteback = 0;
+                        file.startWriteback();
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
             } finally {
-                free.add(j.data());
+                j.release().run();
             }
         }
     }
@@ -82,16 +107,27 @@ final class AsyncTargetFile implements TargetFile {
             b.clear();
             b.put(src.slice(src.position(), n));
             b.flip();
-            put(new Job(pos, b, null));
+            put(new Job(pos, b, () -> free.add(b), null));
             src.position(src.position() + n);
             pos += n;
+        }
+    }
+
+    @Override
+    public void writeOwned(ByteBuffer src, long pos, Runnable release) throws IOException {
+        try {
+            rethrow();
+            put(new Job(pos, src, release, null));
+        } catch (IOException | RuntimeException e) {
+            release.run(); // not queued: the writer will never release it
+            throw e;
         }
     }
 
     /** Waits until every queued write has reached the file; then throws a write's failure, if any. */
     private void drain() throws IOException {
         java.util.concurrent.CountDownLatch l = new java.util.concurrent.CountDownLatch(1);
-        put(new Job(0, null, l::countDown));
+        put(new Job(0, null, null, l::countDown));
         try {
             l.await();
         } catch (InterruptedException e) {

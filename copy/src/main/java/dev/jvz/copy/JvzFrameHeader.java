@@ -49,7 +49,19 @@ record JvzFrameHeader(int type, int flags, int wireLength, int rawLength, long p
             throw new CopyProtocolException("stream ended inside a frame header (" + (have + n) + " of "
                     + JvzFormat.HEADER_SIZE + " bytes): the peer stopped or the connection broke");
         }
-        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        return decode(ByteBuffer.wrap(raw));
+    }
+
+    /**
+     * Decodes the {@link JvzFormat#HEADER_SIZE} bytes at {@code src}'s position (src itself is not
+     * moved). Unsigned lengths beyond int range or a negative pos are protocol errors.
+     */
+    static JvzFrameHeader decode(ByteBuffer src) throws CopyProtocolException {
+        if (src.remaining() < JvzFormat.HEADER_SIZE) {
+            throw new IllegalArgumentException("a frame header needs " + JvzFormat.HEADER_SIZE + " bytes, got "
+                    + src.remaining());
+        }
+        ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int marker = b.getInt();
         if (marker != JvzFormat.MARKER) {
             throw new CopyProtocolException(String.format("bad jvz frame marker 0x%08x (expected 0x%08x)",

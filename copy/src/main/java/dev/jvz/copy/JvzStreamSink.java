@@ -25,6 +25,8 @@ import java.util.zip.CRC32C;
  */
 public final class JvzStreamSink implements CopySink {
     private static final int OUT_BUFFER = 256 * 1024;
+    /** Smaller direct blocks go through the stream buffer: many final-pass extents per socket write. */
+    private static final int DIRECT_MIN = 64 * 1024;
 
     private final OutputStream rawOut;
     private final OutputStream out;
@@ -37,6 +39,8 @@ public final class JvzStreamSink implements CopySink {
     private final byte[] packed;
     /** Set when LZ4 was agreed on; one compressor, used by the sender thread only. */
     private final net.jpountz.lz4.LZ4Compressor lz4;
+    /** The socket channel under the stream when there is one and no throttle: direct blocks skip the copies. */
+    private final ChannelOutput channelOut;
     private long syncSeq;
     private byte[] receiverDigest;
     private boolean finished;
@@ -54,6 +58,7 @@ public final class JvzStreamSink implements CopySink {
         this.packed = (features & JvzFormat.FEATURE_ZSTD) != 0
                 ? new byte[(int) Zstd.compressBound(JvzFormat.MAX_BLOCK)]
                 : lz4 != null ? new byte[lz4.maxCompressedLength(JvzFormat.MAX_BLOCK)] : null;
+        this.channelOut = options.bwlimitBytesPerSecond() == 0 ? ChannelOutput.of(rawOut) : null;
     }
 
     /**
@@ -171,6 +176,9 @@ public final class JvzStreamSink implements CopySink {
                 if (data.hasArray()) { // no copy for heap buffers
                     sendBlock(data.array(), data.arrayOffset() + data.position(), n, p);
                     data.position(data.position() + n);
+                } else if (channelOut != null && !compressing() && n >= DIRECT_MIN) {
+                    sendDirect(data.slice(data.position(), n), p);
+                    data.position(data.position() + n);
                 } else {
                     data.get(block, 0, n);
                     sendBlock(block, 0, n, p);
@@ -200,6 +208,25 @@ public final class JvzStreamSink implements CopySink {
             e.addSuppressed(suppressed);
         }
         return e;
+    }
+
+    /**
+     * A direct block straight to the channel with its header (one gathering write, no copy); CRC32C
+     * over the buffer in place. The bytes on the wire are those {@link #sendBlock} writes.
+     */
+    private void sendDirect(ByteBuffer block, long pos) throws IOException {
+        int n = block.remaining();
+        int flags = 0;
+        int crcValue = 0;
+        if (checksums()) {
+            crc.reset();
+            crc.update(block.duplicate());
+            crcValue = (int) crc.getValue();
+            flags |= JvzFormat.FLAG_CRC;
+        }
+        out.flush(); // what the buffer holds goes first
+        channelOut.writeFully(ByteBuffer.wrap(new JvzFrameHeader(JvzFormat.DATA, flags, n, n, pos, crcValue).encode()),
+                block);
     }
 
     private void sendBlock(byte[] buf, int off, int n, long pos) throws IOException {

@@ -27,6 +27,8 @@ public final class LegacyStreamSink implements CopySink {
     private final InputStream feedback;
     private final byte[] head = new byte[LegacyFormat.SYNC_SIZE]; // image bytes 0..3 as last written
     private final byte[] scratch = new byte[SCRATCH];
+    /** The socket channel under {@code out} when there is one and no throttle: direct payloads skip the copies. */
+    private final ChannelOutput channelOut;
     private boolean finished;
     private boolean closed;
 
@@ -45,6 +47,7 @@ public final class LegacyStreamSink implements CopySink {
         this.rawOut = out;
         this.out = new BufferedOutputStream(ThrottledOutputStream.wrap(out, bwlimitBytesPerSecond, pacing), SCRATCH);
         this.feedback = feedback;
+        this.channelOut = bwlimitBytesPerSecond == 0 ? ChannelOutput.of(out) : null;
     }
 
     @Override
@@ -61,8 +64,14 @@ public final class LegacyStreamSink implements CopySink {
                 if (n == LegacyFormat.SYNC_SIZE) {
                     n = LegacyFormat.SYNC_SIZE / 2; // a 4-byte frame means "sync": send 2 + 2
                 }
-                out.write(new LegacyFrameHeader(n, p).encode());
-                writePayload(data, n);
+                byte[] header = new LegacyFrameHeader(n, p).encode();
+                if (channelOut != null && data.isDirect() && n >= SCRATCH) {
+                    out.flush(); // what the buffer holds goes first
+                    sendGathered(header, data, n);
+                } else {
+                    out.write(header);
+                    writePayload(data, n);
+                }
                 p += n;
             }
         } catch (IOException e) {
@@ -180,6 +189,16 @@ public final class LegacyStreamSink implements CopySink {
                 head[i] = data.get(data.position() + (int) off);
             }
         }
+    }
+
+    /** Header and a direct payload straight to the channel, at most {@link ChannelOutput#MAX_CALL} a call. */
+    private void sendGathered(byte[] header, ByteBuffer data, int n) throws IOException {
+        int first = Math.min(n, ChannelOutput.MAX_CALL);
+        channelOut.writeFully(ByteBuffer.wrap(header), data.slice(data.position(), first));
+        for (int off = first; off < n; off += ChannelOutput.MAX_CALL) {
+            channelOut.writeFully(data.slice(data.position() + off, Math.min(ChannelOutput.MAX_CALL, n - off)));
+        }
+        data.position(data.position() + n);
     }
 
     private void writePayload(ByteBuffer data, int n) throws IOException {

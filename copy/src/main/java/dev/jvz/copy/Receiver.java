@@ -28,8 +28,9 @@ import java.util.zip.CRC32C;
  * anyway), and throws. It never closes {@code in} or
  * {@code feedback}: the caller owns the transport.
  *
- * <p>One receive runs on the calling thread; instances hold no state, so calls may run concurrently
- * on different targets.
+ * <p>One receive runs on the calling thread, which reads and checks the frames, plus the target
+ * file's writer thread ({@link AsyncTargetFile}) and its background writeback; instances hold no
+ * state, so calls may run concurrently on different targets.
  */
 public final class Receiver {
     /**
@@ -59,8 +60,6 @@ public final class Receiver {
     /** What a successful receive did. {@code sha256} is set only by the jvz protocol (else null). */
     public record Result(String protocol, long bytesWritten, int syncs, long finalLength, byte[] sha256) {}
 
-    private static final int READ_BUFFER = 256 * 1024; // one socket/pipe read
-
     private final TargetFile.Opener opener;
 
     public Receiver() {
@@ -71,16 +70,27 @@ public final class Receiver {
         this.opener = opener;
     }
 
-    /** Receives one copy into {@code target}; see the class comment for failure behaviour. */
+    /**
+     * Receives one copy into {@code target}; see the class comment for failure behaviour. A
+     * {@link java.io.FileInputStream} (pipe, stdin, fd) or the stream of a socket from
+     * {@link Transports#accept} is read through its channel into direct buffers that go to the file
+     * without a copy; any other stream through {@link InputStream#read(byte[], int, int)}.
+     */
     public Result receive(InputStream in, OutputStream feedback, Path target, Options options) throws IOException {
+        try (ReceiveInput input = ReceiveInput.of(in)) {
+            return receive(input, feedback, target, options);
+        }
+    }
+
+    private Result receive(ReceiveInput input, OutputStream feedback, Path target, Options options)
+            throws IOException {
         // The first frame's marker tells the protocol, so even a refusal below is answered in the
         // sender's language (a jvz sender that got no answer would take us for a legacy receiver and
         // fall back, then fail with a bare "Broken pipe").
-        byte[] probe = StreamIo.readUpTo(in, 4);
-        boolean jvz = probe.length == 4 && options.acceptJvz()
-                && ByteBuffer.wrap(probe).order(ByteOrder.LITTLE_ENDIAN).getInt() == JvzFormat.MARKER;
-        if (probe.length < 4) {
-            CopyProtocolException e = new CopyProtocolException("stream ended after " + probe.length
+        boolean whole = input.ensure(4);
+        boolean jvz = whole && options.acceptJvz() && input.peek().getInt(0) == JvzFormat.MARKER;
+        if (!whole) {
+            CopyProtocolException e = new CopyProtocolException("stream ended after " + input.available()
                     + " bytes, before the first frame header: the sender stopped or never started");
             answerFailure(e, feedback, !jvz);
             throw e;
@@ -100,12 +110,12 @@ public final class Receiver {
         try {
             Result r;
             if (jvz) {
-                r = new JvzSession(in, feedback, file, options, existed, probe).run();
+                r = new JvzSession(input, feedback, file, options, existed).run();
             } else {
                 if (existed) {
                     file.truncate(0); // resume is a jvz feature; a legacy sender resends everything anyway
                 }
-                r = receiveLegacy(in, feedback, file, probe);
+                r = receiveLegacy(input, feedback, file);
             }
             file.close();
             return r;
@@ -160,18 +170,16 @@ public final class Receiver {
 
     // ---- legacy ------------------------------------------------------------------------------
 
-    private static Result receiveLegacy(InputStream in, OutputStream feedback, TargetFile file, byte[] probe)
+    private static Result receiveLegacy(ReceiveInput input, OutputStream feedback, TargetFile file)
             throws IOException {
         long[] written = {0};
         int[] syncs = {0};
-        long[] end = {0};
         LegacyDecoder decoder = new LegacyDecoder(new LegacyDecoder.Handler() {
             @Override
             public void data(long pos, ByteBuffer chunk) throws IOException {
                 int n = chunk.remaining();
-                file.writeFully(chunk, pos);
+                file.writeOwned(chunk, pos, input.retain()); // a slice of the input buffer: no copy
                 written[0] += n;
-                end[0] = Math.max(end[0], pos + n);
             }
 
             @Override
@@ -189,14 +197,13 @@ public final class Receiver {
                 file.force();
             }
         });
-        decoder.feed(ByteBuffer.wrap(probe));
-        byte[] buf = new byte[READ_BUFFER];
         while (decoder.state() != LegacyDecoder.State.DONE) {
-            int n = in.read(buf);
-            if (n < 0) {
+            if (input.fill() == 0) {
                 decoder.endOfInput();
             } else {
-                decoder.feed(ByteBuffer.wrap(buf, 0, n));
+                ByteBuffer view = input.peek();
+                decoder.feed(view);
+                input.skip(view.position());
             }
         }
         return new Result("legacy", written[0], syncs[0], file.size(), null);
@@ -206,14 +213,14 @@ public final class Receiver {
 
     /** One jvz receive: handshake, frames, end. Confined to the receiving thread. */
     private static final class JvzSession {
-        private final InputStream in;
+        private final ReceiveInput in;
         private final OutputStream feedback;
         private final TargetFile file;
         private final Options options;
         private final boolean existed;
-        private final byte[] probe;
-        private final byte[] wire = new byte[JvzFormat.MAX_BLOCK];
-        private final byte[] raw = new byte[JvzFormat.MAX_BLOCK];
+        /** zstd frames only (rare: compression is off by default): payload and its decompression. */
+        private byte[] wire;
+        private byte[] raw;
         private final CRC32C crc = new CRC32C();
         private int features;
         /** The HELLO's range size: resume digests and a hash-list final digest use it. */
@@ -221,14 +228,12 @@ public final class Receiver {
         private long written;
         private int syncs;
 
-        JvzSession(InputStream in, OutputStream feedback, TargetFile file, Options options, boolean existed,
-                   byte[] probe) {
+        JvzSession(ReceiveInput in, OutputStream feedback, TargetFile file, Options options, boolean existed) {
             this.in = in;
             this.feedback = feedback;
             this.file = file;
             this.options = options;
             this.existed = existed;
-            this.probe = probe;
         }
 
         Result run() throws IOException {
@@ -236,11 +241,10 @@ public final class Receiver {
                 throw new CopyProtocolException("a jvz stream needs a feedback channel; none was given");
             }
             hello();
-            byte[] none = new byte[0];
             while (true) {
                 JvzFrameHeader h;
                 try {
-                    h = JvzFrameHeader.read(in, none);
+                    h = readHeader();
                 } catch (EOFException e) {
                     throw new CopyProtocolException("stream ended before the END frame: the sender stopped"
                             + " or the connection broke", e);
@@ -264,7 +268,7 @@ public final class Receiver {
         }
 
         private void hello() throws IOException {
-            JvzFrameHeader h = JvzFrameHeader.read(in, probe);
+            JvzFrameHeader h = readHeader(); // the protocol probe left the marker unread
             if (h.type() != JvzFormat.HELLO || h.wireLength() != JvzFormat.HELLO_SIZE) {
                 throw new CopyProtocolException("expected a jvz HELLO of " + JvzFormat.HELLO_SIZE
                         + " bytes first, got type 0x" + Integer.toHexString(h.type()) + " of " + h.wireLength());
@@ -316,32 +320,48 @@ public final class Receiver {
                 throw new CopyProtocolException("DATA frame at offset " + h.pos() + " has inconsistent lengths "
                         + wireLen + "/" + rawLen);
             }
-            readFully(wire, wireLen);
-            byte[] data = wire;
-            if (h.has(JvzFormat.FLAG_ZSTD)) {
-                long n = Zstd.decompressByteArray(raw, 0, rawLen, wire, 0, wireLen);
-                if (Zstd.isError(n) || n != rawLen) {
-                    throw new CopyProtocolException("DATA frame at offset " + h.pos() + ": zstd payload does not"
-                            + " decompress to " + rawLen + " bytes ("
-                            + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes") + ")");
-                }
-                data = raw;
-            } else if (h.has(JvzFormat.FLAG_LZ4)) {
-                data = raw;
-                Lz4.decompress(wire, wireLen, raw, rawLen, h.pos());
+            if (!in.ensure(wireLen)) {
+                throw truncatedPayload(wireLen);
             }
+            if (packed) {
+                if (wire == null) {
+                    wire = new byte[JvzFormat.MAX_BLOCK];
+                    raw = new byte[JvzFormat.MAX_BLOCK];
+                }
+                in.take(wireLen).get(wire, 0, wireLen);
+                if (h.has(JvzFormat.FLAG_ZSTD)) {
+                    long n = Zstd.decompressByteArray(raw, 0, rawLen, wire, 0, wireLen);
+                    if (Zstd.isError(n) || n != rawLen) {
+                        throw new CopyProtocolException("DATA frame at offset " + h.pos() + ": zstd payload does not"
+                                + " decompress to " + rawLen + " bytes ("
+                                + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes") + ")");
+                    }
+                } else {
+                    Lz4.decompress(wire, wireLen, raw, rawLen, h.pos());
+                }
+                ByteBuffer data = ByteBuffer.wrap(raw, 0, rawLen);
+                checkCrc(h, data);
+                file.writeFully(data, h.pos()); // copied into the file's own buffers: raw is reused
+            } else {
+                ByteBuffer data = in.take(wireLen);
+                checkCrc(h, data);
+                file.writeOwned(data, h.pos(), in.retain()); // a slice of the input buffer: no copy
+            }
+            written += rawLen;
+        }
+
+        /** CRC32C over the block in place (intrinsic for direct and heap buffers alike). */
+        private void checkCrc(JvzFrameHeader h, ByteBuffer data) throws ChecksumMismatchException {
             if (h.has(JvzFormat.FLAG_CRC)) {
                 crc.reset();
-                crc.update(data, 0, rawLen);
+                crc.update(data.duplicate());
                 int actual = (int) crc.getValue();
                 if (actual != h.crc32c()) {
                     throw new ChecksumMismatchException(String.format("CRC32C mismatch in the block at image"
                             + " offset %d (%d bytes): sent 0x%08x, received 0x%08x; the data was damaged in"
-                            + " transit, retry the copy", h.pos(), rawLen, h.crc32c(), actual), h.pos());
+                            + " transit, retry the copy", h.pos(), data.remaining(), h.crc32c(), actual), h.pos());
                 }
             }
-            file.writeFully(ByteBuffer.wrap(data, 0, rawLen), h.pos());
-            written += rawLen;
         }
 
         private Result end(JvzFrameHeader h) throws IOException {
@@ -403,18 +423,35 @@ public final class Receiver {
             }
         }
 
+        /** The next frame header; EOFException when the stream ends cleanly before it. */
+        private JvzFrameHeader readHeader() throws IOException {
+            in.freshIfLessThan(JvzFormat.HEADER_SIZE + JvzFormat.MAX_BLOCK); // the frame then fits: no move
+            if (!in.ensure(JvzFormat.HEADER_SIZE)) {
+                int have = in.available();
+                if (have == 0) {
+                    throw new EOFException("stream ended before a frame header");
+                }
+                throw new CopyProtocolException("stream ended inside a frame header (" + have + " of "
+                        + JvzFormat.HEADER_SIZE + " bytes): the peer stopped or the connection broke");
+            }
+            JvzFrameHeader h = JvzFrameHeader.decode(in.peek());
+            in.skip(JvzFormat.HEADER_SIZE);
+            return h;
+        }
+
         private byte[] readPayload(int n) throws IOException {
-            byte[] b = new byte[n]; // callers pass only small fixed sizes
-            readFully(b, n);
+            // callers pass only small fixed sizes
+            if (!in.ensure(n)) {
+                throw truncatedPayload(n);
+            }
+            byte[] b = new byte[n];
+            in.take(n).get(b);
             return b;
         }
 
-        private void readFully(byte[] b, int n) throws IOException {
-            int got = StreamIo.readFully(in, b, 0, n);
-            if (got < n) {
-                throw new CopyProtocolException("stream ended inside a frame payload (" + got + " of " + n
-                        + " bytes): the sender stopped or the connection broke");
-            }
+        private CopyProtocolException truncatedPayload(int n) {
+            return new CopyProtocolException("stream ended inside a frame payload (" + in.available() + " of " + n
+                    + " bytes): the sender stopped or the connection broke");
         }
 
         static void writeError(OutputStream out, String message) throws IOException {

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * {@code SO_TIMEOUT}; a write call that does not complete within the timeout (the receiver stopped
  * reading, its window stays shut) is ended by a watchdog that closes the socket, since Java has no
  * write timeout. Fed by {@link LiveCopy} (direct buffers) the sinks write at most 1 MiB (jvz, one
- * block) or 64 KiB (legacy) a call, so the timeout must exceed that much data at the slowest
+ * block; either protocol over a {@link ChannelOutput}) or 64 KiB (legacy over a plain stream) a call, so the timeout must exceed that much data at the slowest
  * bandwidth expected; a caller writing a large heap buffer to a legacy sink makes one call of up to a
  * whole frame.
  * Either way the caller gets a {@link SocketTimeoutException} that says the receiver stalled.
@@ -59,7 +60,8 @@ final class StallGuard {
         }
         s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
         StallGuard g = new StallGuard(s, timeout);
-        return new Transports.Duplex(g.new In(d.in()), g.new Out(d.out()), () -> {
+        OutputStream out = d.out() instanceof ChannelOutput c ? g.new ChannelOut(d.out(), c) : g.new Out(d.out());
+        return new Transports.Duplex(g.new In(d.in()), out, () -> {
             g.check.cancel(false);
             d.close();
         });
@@ -85,7 +87,7 @@ final class StallGuard {
         return t;
     }
 
-    private final class Out extends FilterOutputStream {
+    private class Out extends FilterOutputStream {
         Out(OutputStream out) {
             super(out);
         }
@@ -119,6 +121,28 @@ final class StallGuard {
                 out.flush();
             } catch (IOException e) {
                 throw stalled ? stall("took no data", e) : e;
+            }
+        }
+    }
+
+    /** {@link Out} over a {@link ChannelOutput}, which stays one: channel writes are timed the same way. */
+    private final class ChannelOut extends Out implements ChannelOutput {
+        private final ChannelOutput channel;
+
+        ChannelOut(OutputStream out, ChannelOutput channel) {
+            super(out);
+            this.channel = channel;
+        }
+
+        @Override
+        public void writeFully(ByteBuffer... srcs) throws IOException {
+            busySince = System.nanoTime() | 1; // never 0
+            try {
+                channel.writeFully(srcs);
+            } catch (IOException e) {
+                throw stalled ? stall("took no data", e) : e;
+            } finally {
+                busySince = 0;
             }
         }
     }

@@ -15,8 +15,28 @@ import java.util.Set;
 interface TargetFile extends Closeable {
     void writeFully(ByteBuffer src, long pos) throws IOException;
 
+    /**
+     * Writes {@code src} at {@code pos} and runs {@code release} once the file no longer needs the
+     * buffer (after the write, or on its failure). A pipelined file may keep {@code src} (no copy) and
+     * write it later; its failure is then thrown by a later call. Default: a synchronous write.
+     */
+    default void writeOwned(ByteBuffer src, long pos, Runnable release) throws IOException {
+        try {
+            writeFully(src, pos);
+        } finally {
+            release.run();
+        }
+    }
+
     /** fdatasync. */
     void force() throws IOException;
+
+    /**
+     * Hint: much has been written since the last call; start writing it back now, in the background,
+     * so the next {@link #force()} finds little left to write (errors still surface there). Default:
+     * nothing.
+     */
+    default void startWriteback() {}
 
     long size() throws IOException;
 
@@ -29,15 +49,30 @@ interface TargetFile extends Closeable {
     interface Opener {
         TargetFile open(Path path, Set<? extends OpenOption> options) throws IOException;
 
-        Opener DEFAULT = (path, options) -> new ChannelTarget(FileChannel.open(path, options));
+        Opener DEFAULT = (path, options) -> {
+            FileChannel ch = FileChannel.open(path, options);
+            return new ChannelTarget(ch, WritebackHint.open(path)); // after open: the file exists now
+        };
     }
 
-    /** A {@link FileChannel}-backed target. */
+    /**
+     * A {@link FileChannel}-backed target. {@link #startWriteback()} hands a {@link WritebackHint} to a
+     * daemon thread (submitting the write-out of 64 MiB of pages takes a few milliseconds, which the
+     * writer thread does not wait for).
+     *
+     * <p>Not thread-safe for its callers (one writer thread); {@link #lock} guards the hint thread's state.
+     */
     final class ChannelTarget implements TargetFile {
         private final FileChannel ch;
+        private final WritebackHint hint;
+        private final Object lock = new Object();
+        private Thread hinter;      // guarded by lock; started on the first startWriteback
+        private boolean requested;  // guarded by lock
+        private boolean closing;    // guarded by lock
 
-        ChannelTarget(FileChannel ch) {
+        ChannelTarget(FileChannel ch, WritebackHint hint) {
             this.ch = ch;
+            this.hint = hint;
         }
 
         @Override
@@ -51,6 +86,42 @@ interface TargetFile extends Closeable {
         @Override
         public void force() throws IOException {
             ch.force(false);
+        }
+
+        @Override
+        public void startWriteback() {
+            if (!hint.active()) {
+                return;
+            }
+            synchronized (lock) {
+                if (closing) {
+                    return;
+                }
+                requested = true;
+                if (hinter == null) {
+                    hinter = Thread.ofPlatform().name("jvz-copy-writeback").daemon(true).start(this::hintLoop);
+                }
+                lock.notifyAll();
+            }
+        }
+
+        private void hintLoop() {
+            while (true) {
+                synchronized (lock) {
+                    while (!requested && !closing) {
+                        try {
+                            lock.wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    if (closing) {
+                        return;
+                    }
+                    requested = false;
+                }
+                hint.start();
+            }
         }
 
         @Override
@@ -68,8 +139,23 @@ interface TargetFile extends Closeable {
             return ch.read(dst, pos);
         }
 
+        /** Stops the hint thread (waiting for a hint in progress, which uses the descriptor), then closes. */
         @Override
         public void close() throws IOException {
+            Thread h;
+            synchronized (lock) {
+                closing = true;
+                h = hinter;
+                lock.notifyAll();
+            }
+            if (h != null) {
+                try {
+                    h.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            hint.close();
             ch.close();
         }
     }

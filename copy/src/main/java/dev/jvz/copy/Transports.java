@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
 /**
@@ -60,15 +62,20 @@ public final class Transports {
         return InetSocketAddress.createUnresolved(host, port);
     }
 
-    /** {@code --to HOST:PORT}: connects; the socket carries data out and feedback back. */
+    /**
+     * {@code --to HOST:PORT}: connects; the socket carries data out and feedback back. The data
+     * stream is a {@link ChannelOutput} (direct blocks go to the socket without a copy).
+     */
     public static Duplex connect(String hostPort, Duration timeout) throws IOException {
         InetSocketAddress a = parse(hostPort);
-        Socket s = new Socket();
+        // A channel's socket: its data stream is a SocketChannelOutput, which the sinks write direct
+        // blocks to without a copy (ChannelOutput).
+        Socket s = SocketChannel.open().socket();
         try {
             s.setTcpNoDelay(true); // sync requests are tiny and latency-bound
             s.connect(new InetSocketAddress(InetAddress.getByName(a.getHostString()), a.getPort()),
                     (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            return new Duplex(s.getInputStream(), s.getOutputStream(), s);
+            return new Duplex(s.getInputStream(), new SocketChannelOutput(s.getChannel()), s);
         } catch (IOException e) {
             s.close();
             throw new IOException("cannot connect to " + hostPort + ": " + e.getMessage()
@@ -76,22 +83,40 @@ public final class Transports {
         }
     }
 
-    /** {@code --listen ADDR:PORT}: binds (port 0 = any free port; see {@link ServerSocket#getLocalPort()}). */
+    /**
+     * {@code --listen ADDR:PORT}: binds (port 0 = any free port; see {@link ServerSocket#getLocalPort()}).
+     * The server socket is a channel's, so the sockets it accepts have channels too ({@link #accept}).
+     */
     public static ServerSocket listen(String addrPort) throws IOException {
         InetSocketAddress a = parse(addrPort);
-        ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(InetAddress.getByName(a.getHostString()), a.getPort()), 1);
+        ServerSocket ss = ServerSocketChannel.open().socket();
+        try {
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(InetAddress.getByName(a.getHostString()), a.getPort()), 1);
+        } catch (IOException | RuntimeException e) {
+            ss.close();
+            throw e;
+        }
         return ss;
     }
 
-    /** Accepts one sender; fails after {@code timeout} (zero = wait forever). */
+    /**
+     * Accepts one sender; fails after {@code timeout} (zero = wait forever). When {@code ss} came from
+     * {@link #listen}, the data stream is a {@link SocketChannelInput}: a {@link Receiver} reads it
+     * through the socket's channel into direct buffers.
+     */
     public static Duplex accept(ServerSocket ss, Duration timeout) throws IOException {
         ss.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         try {
             Socket s = ss.accept();
-            s.setTcpNoDelay(true);
-            return new Duplex(s.getInputStream(), s.getOutputStream(), s);
+            try {
+                s.setTcpNoDelay(true);
+                InputStream in = s.getChannel() != null ? new SocketChannelInput(s.getChannel()) : s.getInputStream();
+                return new Duplex(in, s.getOutputStream(), s);
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
         } catch (SocketTimeoutException e) {
             throw new SocketTimeoutException("no sender connected to " + ss.getLocalSocketAddress() + " within "
                     + timeout);

@@ -69,7 +69,7 @@ public final class Containers {
      */
     public static Containers open(GlobalConfig global, NodeClient node) throws ConfigException {
         return new Containers(global, node, new RuncCli(global.runcBinary(), global.runcRoot(), global.runcTimeout()),
-                new CacheTemplates(global.templateDir()), NetSource.routed(new CtNetwork(global.netnsPrefix())));
+                TemplateSource.of(new Templates(global.templateDir())), NetSource.routed(new CtNetwork(global.netnsPrefix())));
     }
 
     public GlobalConfig global() {

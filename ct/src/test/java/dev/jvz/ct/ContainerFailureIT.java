@@ -46,7 +46,7 @@ class ContainerFailureIT {
     void aMissingTemplateIsNamedAndNothingIsCreated() throws Exception {
         String ctid = CtFixture.newCtid();
         assertThatThrownBy(() -> cts.create(CreateRequest.of(ctid, "no-such-os")))
-                .isInstanceOf(CtException.class).hasMessageContaining("no-such-os");
+                .isInstanceOf(TemplateNotFoundException.class).hasMessageContaining("no-such-os");
         assertThat(fx.global.ctConf(ctid)).doesNotExist();
         assertThat(fx.global.vePrivate(ctid)).doesNotExist();
         assertThat(fx.leftovers(ctid)).isEmpty();
@@ -71,7 +71,10 @@ class ContainerFailureIT {
         CtConfig c = cts.create(CreateRequest.of(ctid, "busybox"));
         cts.mount(ctid);
         // init that cannot be executed: runc itself fails to start the container
-        Files.setPosixFilePermissions(c.veRoot().resolve("sbin/testinit"), PosixFilePermissions.fromString("rw-r--r--"));
+        Path init = c.veRoot().resolve(BootContract.of(c.veRoot()).init().substring(1));
+        Files.delete(init); // the template's init may be a link: replace it by a file runc cannot execute
+        Files.writeString(init, "not a program");
+        Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rw-r--r--"));
         cts.umount(ctid);
         assertThatThrownBy(() -> cts.start(ctid)).isInstanceOf(RuncException.class)
                 .hasMessageContaining("runc run " + ctid + " failed").hasMessageContaining("permission denied");

@@ -30,7 +30,7 @@ class CtlCliIT {
 
     @BeforeAll
     static void findLauncher() {
-        for (String t : List.of("runc", "nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "tar")) {
+        for (String t : List.of("runc", "nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "script")) {
             LauncherIT.requireTool(t);
         }
         jvz = LauncherIT.locateLauncher();
@@ -102,6 +102,11 @@ class CtlCliIT {
                 + " ctl exec " + ctid + " cat"));
         assertThat(piped.out().strip()).isEqualTo("through");
         assertThat(jvz("ctl", "destroy", ctid).exitCode()).isEqualTo(ExitCodes.CT_RUNNING);
+        // enter: a shell on a new terminal inside (script(1) gives this side a pty)
+        JvzProcess.Run enter = proc.exec(List.of("sh", "-c", "printf 'tty; exit 3\\n' | script -qec \"env JVZ_CONF="
+                + conf + " " + jvz + " ctl enter " + ctid + "\" /dev/null"));
+        assertThat(enter.exitCode()).as(enter.toString()).isEqualTo(3);
+        assertThat(enter.out()).contains("/dev/pts/");
 
         JsonNode list = Json.mapper().readTree(ok("list", "-j").out());
         assertThat(list).hasSize(1);

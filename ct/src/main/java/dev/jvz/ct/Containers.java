@@ -572,7 +572,16 @@ public final class Containers {
             } catch (ConfigException e) {
                 continue; // not a container's file
             }
-            CtConfig c = CtConfig.load(global, id);
+            CtConfig c;
+            try {
+                c = CtConfig.load(global, id);
+            } catch (ConfigException e) {
+                // One broken file must not hide every other container (vzlist warns and goes on).
+                LOG.log(System.Logger.Level.WARNING, "skipping container " + id + ": " + e.getMessage());
+                continue;
+            } catch (CtNotFoundException e) {
+                continue; // destroyed while we listed
+            }
             Optional<RuncState> s = runc.state(id);
             CtStatus.State st = s.map(Containers::stateOf).orElse(CtStatus.State.STOPPED);
             if (!all && st == CtStatus.State.STOPPED) {

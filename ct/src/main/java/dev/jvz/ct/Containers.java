@@ -587,7 +587,17 @@ public final class Containers {
             if (!all && st == CtStatus.State.STOPPED) {
                 continue;
             }
-            int nproc = st == CtStatus.State.STOPPED ? 0 : runc.ps(id).size();
+            int nproc = 0;
+            if (st != CtStatus.State.STOPPED) {
+                try {
+                    nproc = runc.ps(id).size();
+                } catch (RuncException e) {
+                    st = runc.state(id).map(Containers::stateOf).orElse(CtStatus.State.STOPPED); // stopped meanwhile
+                    if (!all && st == CtStatus.State.STOPPED) {
+                        continue;
+                    }
+                }
+            }
             out.add(new CtInfo(id, nproc, st.word(), mounted.contains(descriptor(c).toAbsolutePath().normalize()),
                     c.ipAddresses().stream().map(InetAddress::getHostAddress).toList(), c.hostname(), c.ostemplate(),
                     c.diskspace(), c.ram(), c.swap(), c.cpus(), c.cpulimit(), c.onboot()));

@@ -1,6 +1,7 @@
 package dev.jvz.ct;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvz.node.Exec;
 import java.net.InetAddress;
@@ -89,6 +90,24 @@ class ContainerNetworkIT {
         assertThat(cts.exec(a, List.of("/bin/sh", "-c", "ip -4 addr show"), null, T).stdout()).contains(ip(11));
         cts.stop(a, false);
         cts.destroy(a);
+        assertThat(fx.leftovers(a)).isEmpty();
+    }
+
+    @Test
+    void aStartWhoseAddressIsTakenSaysWhoHasItAndUndoesTheMount() throws Exception {
+        String a = CtFixture.newCtid();
+        String b = CtFixture.newCtid();
+        List<InetAddress> same = List.of(InetAddress.ofLiteral(ip(21)));
+        cts.create(CreateRequest.of(a, "busybox").withIp(same));
+        cts.create(CreateRequest.of(b, "busybox").withIp(same));
+        cts.start(a);
+        assertThatThrownBy(() -> cts.start(b)).isInstanceOf(AddressInUseException.class).hasMessageContaining(ip(21));
+        assertThat(cts.status(b).line()).isEqualTo("CTID " + b + " exist unmounted stopped");
+        assertThat(fx.leftovers(b)).isEmpty();
+        assertThat(ping(a, ip(21))).as("the first owner keeps its address").isZero();
+        cts.stop(a, true);
+        cts.destroy(a);
+        cts.destroy(b);
         assertThat(fx.leftovers(a)).isEmpty();
     }
 }

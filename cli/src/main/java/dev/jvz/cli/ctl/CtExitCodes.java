@@ -1,6 +1,7 @@
 package dev.jvz.cli.ctl;
 
 import dev.jvz.cli.ExitCodes;
+import dev.jvz.ct.AddressInUseException;
 import dev.jvz.ct.ConfigException;
 import dev.jvz.ct.CtException;
 import dev.jvz.ct.CtLockedException;
@@ -17,6 +18,7 @@ public final class CtExitCodes {
         return switch (e) {
             case CtLockedException _ -> ExitCodes.CT_LOCKED;
             case TemplateNotFoundException _ -> ExitCodes.CT_TEMPLATE;
+            case AddressInUseException _ -> ExitCodes.CT_ADDRESS;
             case CtNotFoundException _ -> ExitCodes.CT_NOT_FOUND;
             case ConfigException _ -> ExitCodes.CT_CONFIG;
             case CtStateException s -> switch (s.state()) {

@@ -99,6 +99,8 @@ public final class ExitCodes {
     public static final int CT_NOT_RUNNING = 31;
     /** The container is running (vzctl VZ_VE_RUNNING = 32). */
     public static final int CT_RUNNING = 32;
+    /** An IP address is held by another container or interface (vzctl VZ_CANT_ADDIP = 34). */
+    public static final int CT_ADDRESS = 34;
     /** The container's file system is not mounted (vzctl VZ_FS_NOT_MOUNTED = 40). */
     public static final int CT_NOT_MOUNTED = 40;
     /** The container's file system is already mounted (vzctl VZ_FS_MOUNTED = 41). */
@@ -127,6 +129,7 @@ public final class ExitCodes {
         m.put(pad(MKFS), "creating the file system failed, or its tools are missing");
         m.put(pad(CT_NOT_RUNNING), "the container is not running");
         m.put(pad(CT_RUNNING), "the container is running (stop it first)");
+        m.put(pad(CT_ADDRESS), "the IP address is in use by another container or interface");
         m.put(pad(IN_USE), "the image is marked in use or was not closed cleanly; run 'jvz ploop check -d'");
         m.put(pad(PARAM), "a value is not allowed (e.g. v1 image larger than 2 TiB)");
         m.put(pad(DESCRIPTOR), "DiskDescriptor.xml is invalid");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jvz ctl} and {@code jvz list} through the real bin/jvz, against a temporary host ($JVZ_CONF
- * pointing every path into a temp dir, a busybox template tarball in its cache): the life of one
+ * pointing every path into a temp dir, the busybox template made by 'jvz template create'): the life of one
  * container, and the vzctl exit codes of the refusals.
  */
 class CtlCliIT {
@@ -31,7 +30,7 @@ class CtlCliIT {
 
     @BeforeAll
     static void findLauncher() {
-        for (String t : List.of("runc", "nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "tar")) {
+        for (String t : List.of("runc", "nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "script")) {
             LauncherIT.requireTool(t);
         }
         jvz = LauncherIT.locateLauncher();
@@ -40,20 +39,6 @@ class CtlCliIT {
     @BeforeEach
     void setUp() throws Exception {
         proc = new JvzProcess(jvz, work, work.resolve("node"));
-        Path rf = work.resolve("rootfs");
-        for (String d : List.of("bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "run", "root")) {
-            Files.createDirectories(rf.resolve(d));
-        }
-        Files.copy(Path.of("/bin/busybox"), rf.resolve("bin/busybox"));
-        for (String a : List.of("sh", "sleep", "hostname", "cat")) {
-            Files.createSymbolicLink(rf.resolve("bin").resolve(a), Path.of("busybox"));
-        }
-        Path init = rf.resolve("sbin/init");
-        Files.writeString(init, "#!/bin/sh\ntrap 'exit 0' TERM\nwhile true; do sleep 1 & wait $!; done\n");
-        Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.createDirectories(work.resolve("template/cache"));
-        assertThat(proc.exec(List.of("tar", "-czf", work.resolve("template/cache/busybox.tar.gz").toString(), "-C",
-                rf.toString(), ".")).exitCode()).isZero();
         conf = work.resolve("jvz.conf");
         Files.writeString(conf, String.join("\n",
                 "# a throw-away host for CtlCliIT",
@@ -66,6 +51,7 @@ class CtlCliIT {
                 "NODE_DIR=\"" + work + "/node\"",
                 "CGROUP_PARENT=\"jvzcli" + ctid + "\"",
                 "DISKSPACE=\"128M\"", ""));
+        ok("template", "create", "busybox"); // TEMPLATE from $JVZ_CONF, where 'ctl create' looks
     }
 
     @AfterEach
@@ -101,7 +87,7 @@ class CtlCliIT {
         assertThat(jvz("ctl", "start", ctid).exitCode()).isEqualTo(ExitCodes.CT_NOT_FOUND);
         JvzProcess.Run missing = jvz("ctl", "create", ctid, "--ostemplate", "nope");
         assertThat(missing.exitCode()).isEqualTo(ExitCodes.CT_TEMPLATE);
-        assertThat(missing.err()).contains("OS template 'nope' is not installed");
+        assertThat(missing.err()).contains("no template 'nope'");
 
         ok("ctl", "create", ctid, "--ostemplate", "busybox", "--hostname", "cli-" + ctid);
         assertThat(jvz("ctl", "create", ctid, "--ostemplate", "busybox").exitCode()).isEqualTo(ExitCodes.CT_EXISTS);
@@ -111,10 +97,16 @@ class CtlCliIT {
         ok("ctl", "start", ctid);
         assertThat(ok("ctl", "exec", ctid, "hostname").out().strip()).isEqualTo("cli-" + ctid);
         assertThat(jvz("ctl", "exec", ctid, "exit 7").exitCode()).isEqualTo(7);
+        assertThat(ok("ctl", "exec", ctid, "ls", "-d", "/proc").out().strip()).isEqualTo("/proc");
         JvzProcess.Run piped = proc.exec(List.of("sh", "-c", "echo through | env JVZ_CONF=" + conf + " " + jvz
                 + " ctl exec " + ctid + " cat"));
         assertThat(piped.out().strip()).isEqualTo("through");
         assertThat(jvz("ctl", "destroy", ctid).exitCode()).isEqualTo(ExitCodes.CT_RUNNING);
+        // enter: a shell on a new terminal inside (script(1) gives this side a pty)
+        JvzProcess.Run enter = proc.exec(List.of("sh", "-c", "printf 'tty; exit 3\\n' | script -qec \"env JVZ_CONF="
+                + conf + " " + jvz + " ctl enter " + ctid + "\" /dev/null"));
+        assertThat(enter.exitCode()).as(enter.toString()).isEqualTo(3);
+        assertThat(enter.out()).contains("/dev/pts/");
 
         JsonNode list = Json.mapper().readTree(ok("list", "-j").out());
         assertThat(list).hasSize(1);

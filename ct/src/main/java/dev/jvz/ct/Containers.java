@@ -69,7 +69,7 @@ public final class Containers {
      */
     public static Containers open(GlobalConfig global, NodeClient node) throws ConfigException {
         return new Containers(global, node, new RuncCli(global.runcBinary(), global.runcRoot(), global.runcTimeout()),
-                new CacheTemplates(global.templateDir()), NetSource.routed(new CtNetwork(global.netnsPrefix())));
+                TemplateSource.of(new Templates(global.templateDir())), NetSource.routed(new CtNetwork(global.netnsPrefix())));
     }
 
     public GlobalConfig global() {
@@ -572,13 +572,32 @@ public final class Containers {
             } catch (ConfigException e) {
                 continue; // not a container's file
             }
-            CtConfig c = CtConfig.load(global, id);
+            CtConfig c;
+            try {
+                c = CtConfig.load(global, id);
+            } catch (ConfigException e) {
+                // One broken file must not hide every other container (vzlist warns and goes on).
+                LOG.log(System.Logger.Level.WARNING, "skipping container " + id + ": " + e.getMessage());
+                continue;
+            } catch (CtNotFoundException e) {
+                continue; // destroyed while we listed
+            }
             Optional<RuncState> s = runc.state(id);
             CtStatus.State st = s.map(Containers::stateOf).orElse(CtStatus.State.STOPPED);
             if (!all && st == CtStatus.State.STOPPED) {
                 continue;
             }
-            int nproc = st == CtStatus.State.STOPPED ? 0 : runc.ps(id).size();
+            int nproc = 0;
+            if (st != CtStatus.State.STOPPED) {
+                try {
+                    nproc = runc.ps(id).size();
+                } catch (RuncException e) {
+                    st = runc.state(id).map(Containers::stateOf).orElse(CtStatus.State.STOPPED); // stopped meanwhile
+                    if (!all && st == CtStatus.State.STOPPED) {
+                        continue;
+                    }
+                }
+            }
             out.add(new CtInfo(id, nproc, st.word(), mounted.contains(descriptor(c).toAbsolutePath().normalize()),
                     c.ipAddresses().stream().map(InetAddress::getHostAddress).toList(), c.hostname(), c.ostemplate(),
                     c.diskspace(), c.ram(), c.swap(), c.cpus(), c.cpulimit(), c.onboot()));

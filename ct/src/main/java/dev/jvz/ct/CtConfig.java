@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *
  * <p>Memory is {@code RAM}/{@code SWAP} in bytes with K/M/G suffixes rather than vzctl 4's
  * {@code PHYSPAGES="0:131072"}: jvz enforces it through the memory cgroup, which takes bytes, and a
- * page count with a barrier:limit pair is a beancounter notion that no stock kernel has.
+ * page count with a barrier:limit pair is a beancounter notion that no stock kernel has. A config
+ * brought from OpenVZ with only PHYSPAGES/SWAPPAGES is still read (their limit, in 4 KiB pages).
  * {@code CPULIMIT} is a percentage of one CPU (100 = one CPU), {@code CPUS} the number of CPUs the
  * container may run on; empty means unlimited.
  *
@@ -79,8 +80,8 @@ public record CtConfig(String ctid, String hostname, List<InetAddress> ipAddress
                 hostname(orEmpty(c.get("HOSTNAME")), "HOSTNAME" + where),
                 addresses(orEmpty(c.get("IP_ADDRESS")), "IP_ADDRESS" + where),
                 nameservers(orEmpty(c.get("NAMESERVER")), "NAMESERVER" + where),
-                c.get("RAM") == null ? g.defaultRam() : ByteSize.parse(c.get("RAM"), "RAM" + where),
-                c.get("SWAP") == null ? g.defaultSwap() : ByteSize.parse(c.get("SWAP"), "SWAP" + where),
+                memory(c, "RAM", "PHYSPAGES", g.defaultRam(), where),
+                memory(c, "SWAP", "SWAPPAGES", g.defaultSwap(), where),
                 count(c.get("CPUS") == null ? g.defaultCpus() : c.get("CPUS"), "CPUS" + where, 4096),
                 count(c.get("CPULIMIT") == null ? g.defaultCpulimit() : c.get("CPULIMIT"), "CPULIMIT" + where, 409_600),
                 c.get("DISKSPACE") == null ? g.defaultDiskspace() : ByteSize.parse(c.get("DISKSPACE"), "DISKSPACE" + where),
@@ -88,6 +89,41 @@ public record CtConfig(String ctid, String hostname, List<InetAddress> ipAddress
                 orEmpty(c.get("OSTEMPLATE")),
                 root == null || root.isBlank() ? g.veRoot(ctid) : Path.of(GlobalConfig.expand(root, ctid)),
                 priv == null || priv.isBlank() ? g.vePrivate(ctid) : Path.of(GlobalConfig.expand(priv, ctid)));
+    }
+
+    /** A 4 KiB page: the unit of vzctl 4's PHYSPAGES and SWAPPAGES. */
+    static final long PAGE = 4096;
+
+    /**
+     * RAM or SWAP; a config carried over from OpenVZ may have only vzctl 4's PHYSPAGES/SWAPPAGES
+     * ("barrier:limit" in 4 KiB pages, or with a K/M/G suffix in bytes), whose limit is used.
+     */
+    private static long memory(ShellConfig c, String key, String pagesKey, long def, String where)
+            throws ConfigException {
+        if (c.get(key) != null) {
+            return ByteSize.parse(c.get(key), key + where);
+        }
+        String p = c.get(pagesKey);
+        if (p == null || p.isBlank()) {
+            return def;
+        }
+        String limit = p.contains(":") ? p.substring(p.indexOf(':') + 1).strip() : p.strip();
+        if (limit.equals("unlimited") || limit.equals(Long.toString(Long.MAX_VALUE))) {
+            return 0;
+        }
+        if (!limit.isEmpty() && Character.isDigit(limit.charAt(limit.length() - 1))) {
+            try {
+                long pages = Long.parseLong(limit);
+                if (pages < 0 || pages > Long.MAX_VALUE / PAGE) {
+                    throw new NumberFormatException();
+                }
+                return pages * PAGE;
+            } catch (NumberFormatException e) {
+                throw new ConfigException(pagesKey + where + ": '" + p + "' is not a page count; use " + key
+                        + "=\"512M\" instead");
+            }
+        }
+        return ByteSize.parse(limit, pagesKey + where);
     }
 
     private static String orEmpty(String s) {

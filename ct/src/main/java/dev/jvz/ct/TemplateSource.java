@@ -14,4 +14,19 @@ interface TemplateSource {
     void require(String name) throws CtException;
 
     void unpack(String name, Path rootDir) throws CtException;
+
+    /** The template store: TEMPLATE/cache/NAME.tar.gz ({@link TemplateNotFoundException} when absent). */
+    static TemplateSource of(Templates t) {
+        return new TemplateSource() {
+            @Override
+            public void require(String name) throws CtException {
+                t.get(name);
+            }
+
+            @Override
+            public void unpack(String name, Path rootDir) throws CtException {
+                t.unpack(name, rootDir);
+            }
+        };
+    }
 }

@@ -1,6 +1,7 @@
 package dev.jvz.ct;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvz.node.Exec;
 import java.net.InetAddress;
@@ -44,7 +45,7 @@ class ContainerNetworkIT {
     }
 
     private int ping(String from, String to) throws CtException {
-        return cts.exec(from, List.of("/bin/ping", "-c", "1", "-W", "2", to), null, T).exitCode();
+        return cts.exec(from, List.of("/bin/sh", "-c", "ping -c 1 -W 2 " + to), null, T).exitCode();
     }
 
     @Test
@@ -55,7 +56,7 @@ class ContainerNetworkIT {
         cts.create(CreateRequest.of(b, "busybox").withIp(List.of(InetAddress.ofLiteral(ip(2)))));
         cts.start(a);
         cts.start(b);
-        assertThat(cts.exec(a, List.of("/bin/ip", "-4", "addr", "show"), null, T).stdout()).contains(ip(1));
+        assertThat(cts.exec(a, List.of("/bin/sh", "-c", "ip -4 addr show"), null, T).stdout()).contains(ip(1));
         assertThat(ping(a, ip(2))).as("%s -> %s", a, ip(2)).isZero();
         assertThat(ping(b, ip(1))).as("%s -> %s", b, ip(1)).isZero();
         assertThat(cts.list(false)).extracting(CtInfo::ip).containsExactlyInAnyOrder(List.of(ip(1)), List.of(ip(2)));
@@ -86,9 +87,27 @@ class ContainerNetworkIT {
         assertThat(fx.network.exists(a)).isTrue();
         assertThat(cts.status(a).line()).isEqualTo("CTID " + a + " exist mounted stopped");
         cts.start(a);
-        assertThat(cts.exec(a, List.of("/bin/ip", "-4", "addr", "show"), null, T).stdout()).contains(ip(11));
+        assertThat(cts.exec(a, List.of("/bin/sh", "-c", "ip -4 addr show"), null, T).stdout()).contains(ip(11));
         cts.stop(a, false);
         cts.destroy(a);
+        assertThat(fx.leftovers(a)).isEmpty();
+    }
+
+    @Test
+    void aStartWhoseAddressIsTakenSaysWhoHasItAndUndoesTheMount() throws Exception {
+        String a = CtFixture.newCtid();
+        String b = CtFixture.newCtid();
+        List<InetAddress> same = List.of(InetAddress.ofLiteral(ip(21)));
+        cts.create(CreateRequest.of(a, "busybox").withIp(same));
+        cts.create(CreateRequest.of(b, "busybox").withIp(same));
+        cts.start(a);
+        assertThatThrownBy(() -> cts.start(b)).isInstanceOf(AddressInUseException.class).hasMessageContaining(ip(21));
+        assertThat(cts.status(b).line()).isEqualTo("CTID " + b + " exist unmounted stopped");
+        assertThat(fx.leftovers(b)).isEmpty();
+        assertThat(ping(a, ip(21))).as("the first owner keeps its address").isZero();
+        cts.stop(a, true);
+        cts.destroy(a);
+        cts.destroy(b);
         assertThat(fx.leftovers(a)).isEmpty();
     }
 }

@@ -75,4 +75,28 @@ class ContainerSnapshotIT {
         cts.destroy(ctid);
         assertThat(fx.leftovers(ctid)).isEmpty();
     }
+
+    private long dfKb(String ctid) throws CtException {
+        String[] lines = cts.exec(ctid, List.of("/bin/sh", "-c", "df -k /"), null, Duration.ofSeconds(20)).stdout()
+                .strip().split("\n");
+        return Long.parseLong(lines[lines.length - 1].trim().split("\\s+")[1]);
+    }
+
+    @Test
+    void aStoppedContainersDiskGrowsAndItsFileSystemFollowsAtStartButNeverShrinks() throws Exception {
+        String ctid = CtFixture.newCtid();
+        cts.create(CreateRequest.of(ctid, "busybox"));
+        cts.start(ctid);
+        long before = dfKb(ctid);
+        cts.stop(ctid, false);
+        assertThat(cts.set(ctid, SetRequest.none().withDiskspace(512L << 20), false).warnings()).isEmpty();
+        assertThat(cts.config(ctid).diskspace()).isEqualTo(512L << 20);
+        assertThatThrownBy(() -> cts.set(ctid, SetRequest.none().withDiskspace(64L << 20), true))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("can grow a disk but not shrink it");
+        cts.start(ctid);
+        assertThat(dfKb(ctid)).as("df before %d KiB", before).isGreaterThan(before + 200_000);
+        cts.stop(ctid, true);
+        cts.destroy(ctid);
+        assertThat(fx.leftovers(ctid)).isEmpty();
+    }
 }

@@ -116,4 +116,18 @@ class CtConfigTest {
         List<InetAddress> a = CtConfig.addresses("10.0.0.1  fd00::1", "X");
         assertThat(CtConfig.joinAddresses(a)).isEqualTo("10.0.0.1 fd00:0:0:0:0:0:0:1");
     }
+
+    @Test
+    void anOpenvzConfigWithOnlyPhyspagesGivesItsLimitAsRam() throws Exception {
+        GlobalConfig g = global(Map.of());
+        CtConfig c = CtConfig.from(g, "101", ShellConfig.parse(F, "PHYSPAGES=\"0:262144\"\nSWAPPAGES=\"0:512M\"\n"));
+        assertThat(c.ram()).isEqualTo(1L << 30);
+        assertThat(c.swap()).isEqualTo(512L << 20);
+        CtConfig both = CtConfig.from(g, "101", ShellConfig.parse(F, "PHYSPAGES=\"0:262144\"\nRAM=\"2G\"\n"));
+        assertThat(both.ram()).as("RAM wins").isEqualTo(2L << 30);
+        CtConfig unl = CtConfig.from(g, "101", ShellConfig.parse(F, "PHYSPAGES=\"0:unlimited\"\n"));
+        assertThat(unl.ram()).isZero();
+        assertThatThrownBy(() -> CtConfig.from(g, "101", ShellConfig.parse(F, "PHYSPAGES=\"0:-5\"\n")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("PHYSPAGES in " + F);
+    }
 }

@@ -38,6 +38,7 @@ final class CtFixture implements AutoCloseable {
     final NodeClient node;
     final RuncCli runc;
     final Containers cts;
+    final Templates templates;
     final String cgroupParent = "jvzt" + RUN;
     final String netnsPrefix = "jvzt" + RUN + "-";
 
@@ -75,7 +76,10 @@ final class CtFixture implements AutoCloseable {
         daemon.start();
         node = new NodeClient(nodePaths);
         runc = new RuncCli("runc", global.runcRoot(), Duration.ofSeconds(30));
-        cts = new Containers(global, node, runc, new BusyboxTemplate(), net == null ? NetSource.routed(network) : net);
+        templates = new Templates(global.templateDir());
+        templates.createBusybox("busybox"); // the real template store's busybox, as 'jvz template create busybox'
+        cts = new Containers(global, node, runc, new StubbornOrReal(TemplateSource.of(templates)),
+                net == null ? NetSource.routed(network) : net);
     }
 
     CtFixture(Path root) throws Exception {
@@ -207,44 +211,46 @@ final class CtFixture implements AutoCloseable {
     }
 
     /**
-     * A minimal busybox root file system, standing in for the template store in these tests: busybox
-     * and its applets, and an init that runs until SIGTERM.
+     * The real template store, plus "busybox-stubborn": a minimal busybox root built here whose init
+     * ignores SIGTERM (for the stop-timeout test) and has no /etc/jvz-template (the /sbin/init default).
      */
-    static final class BusyboxTemplate implements TemplateSource {
-        static final String INIT = """
+    static final class StubbornOrReal implements TemplateSource {
+        static final String STUBBORN = "busybox-stubborn";
+        private static final String INIT = """
                 #!/bin/sh
-                trap 'exit 0' TERM
+                trap 'echo ignoring SIGTERM' TERM
                 while true; do sleep 1 & wait $!; done
                 """;
+        private final TemplateSource real;
+
+        StubbornOrReal(TemplateSource real) {
+            this.real = real;
+        }
 
         @Override
         public void require(String name) throws CtException {
-            if (!name.equals("busybox") && !name.equals("busybox-stubborn")) {
-                throw new CtException("OS template '" + name + "' is not installed (test template store)");
+            if (!name.equals(STUBBORN)) {
+                real.require(name);
             }
         }
 
         @Override
         public void unpack(String name, Path rootDir) throws CtException {
+            if (!name.equals(STUBBORN)) {
+                real.unpack(name, rootDir);
+                return;
+            }
             try {
                 for (String d : List.of("bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "run", "root")) {
                     Files.createDirectories(rootDir.resolve(d));
                 }
                 Files.copy(Path.of("/bin/busybox"), rootDir.resolve("bin/busybox"));
-                for (String a : List.of("sh", "sleep", "hostname", "cat", "ip", "ping", "df", "echo", "ls", "ps",
-                        "kill", "touch", "wc", "seq", "true", "false")) {
+                for (String a : List.of("sh", "sleep", "true")) {
                     Files.createSymbolicLink(rootDir.resolve("bin").resolve(a), Path.of("busybox"));
                 }
-                // busybox boots through its /etc/jvz-template (INIT=/sbin/testinit), as jvz template caches
-                // do; the stubborn variant has no such file (the /sbin/init default) and ignores SIGTERM.
-                boolean stubborn = name.equals("busybox-stubborn");
-                Path i = rootDir.resolve(stubborn ? "sbin/init" : "sbin/testinit");
-                Files.writeString(i, stubborn ? INIT.replace("'exit 0'", "'echo ignoring SIGTERM'") : INIT);
+                Path i = rootDir.resolve("sbin/init");
+                Files.writeString(i, INIT);
                 Files.setPosixFilePermissions(i, PosixFilePermissions.fromString("rwxr-xr-x"));
-                if (!stubborn) {
-                    Files.writeString(rootDir.resolve("etc/jvz-template"),
-                            "NAME=busybox\nINIT=/sbin/testinit\nSTOP_SIGNAL=TERM\n");
-                }
             } catch (IOException e) {
                 throw new CtException("cannot unpack " + name + ": " + e.getMessage(), e);
             }

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --template-dir}: where the templates live (TEMPLATE; caches in TEMPLATE/cache). Until
- * the global /etc/jvz/jvz.conf exists, the default is $JVZ_TEMPLATE_DIR, else /var/lib/jvz/template.
+ * {@code --template-dir}: where the templates live (TEMPLATE; caches in TEMPLATE/cache). The default
+ * is $JVZ_TEMPLATE_DIR, else TEMPLATE from jvz.conf ($JVZ_CONF or /etc/jvz/jvz.conf; itself
+ * /var/lib/jvz/template when unset), the directory 'jvz ctl create' reads.
  *
  * <p>Filled by picocli on the calling thread, once per run; never shared.
  */
@@ -20,16 +21,23 @@ public final class TemplateOptions {
     public static final Path DEFAULT_DIR = Path.of("/var/lib/jvz/template");
 
     @Option(names = "--template-dir", paramLabel = "DIR", description = "Template directory; caches are in "
-            + "DIR/cache (default: $JVZ_TEMPLATE_DIR, else /var/lib/jvz/template).")
+            + "DIR/cache (default: $JVZ_TEMPLATE_DIR, else TEMPLATE in jvz.conf, else /var/lib/jvz/template).")
     Path templateDir;
 
     /** The templates of the chosen directory. */
-    public Templates templates() {
+    public Templates templates() throws CliException {
         if (templateDir != null) {
             return new Templates(templateDir);
         }
         String env = System.getenv("JVZ_TEMPLATE_DIR");
-        return new Templates(env != null && !env.isBlank() ? Path.of(env) : DEFAULT_DIR);
+        if (env != null && !env.isBlank()) {
+            return new Templates(Path.of(env));
+        }
+        try {
+            return new Templates(dev.jvz.ct.GlobalConfig.load().templateDir());
+        } catch (dev.jvz.ct.ConfigException e) {
+            throw new CliException(ExitCodes.CT_CONFIG, e.getMessage(), e);
+        }
     }
 
     /** A container failure as the CLI reports it: no such template = 4 (like a missing file), else 1. */

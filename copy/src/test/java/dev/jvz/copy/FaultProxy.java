@@ -21,11 +21,18 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Socket buffers are kept small (64 KiB) so the sender cannot run far ahead of the fault point.
  *
+ * <p>{@link #close()} returns only when the accept and pump threads have ended, so afterwards
+ * {@link #fired} and the recordings are final. Without that wait a test could read {@link #fired}
+ * while the pump that made the cut had closed the sockets (the copy noticed, failed and the rig closed
+ * the proxy) but not yet counted down: "the cut happened: expected 0 but was 1" on a loaded machine.
+ *
  * <p>Thread-safety: one accept thread and two pump threads per connection; the fault fires at most once
- * ({@link #fired}); {@link #sockets} and {@link #recorded} are guarded by {@code this}.
+ * ({@link #fired}); {@link #sockets}, {@link #pumps} and {@link #recorded} are guarded by {@code this}.
  */
 final class FaultProxy implements AutoCloseable {
     static final int BUFFER = 64 << 10;
+    /** Bound on {@link #close()}'s wait: a pump waits at most 10 s for its other direction, plus room. */
+    static final long CLOSE_WAIT_MILLIS = 15_000;
 
     /** CUT_BACK counts the receiver→sender (feedback) stream instead: it loses an answer. */
     enum Kind { NONE, CUT, FLIP, STALL, HOOK, CUT_BACK }
@@ -43,6 +50,8 @@ final class FaultProxy implements AutoCloseable {
     private final boolean record;
     private final List<Socket> sockets = new ArrayList<>();
     private final List<ByteArrayOutputStream> recorded = new ArrayList<>();
+    private final List<Thread> pumps = new ArrayList<>();
+    private final Thread acceptor;
     /** Counted down when the fault has fired. */
     final CountDownLatch fired = new CountDownLatch(1);
     /** Released by {@link #close()}: ends a stall. */
@@ -58,7 +67,7 @@ final class FaultProxy implements AutoCloseable {
         server = new ServerSocket();
         server.setReceiveBufferSize(BUFFER); // inherited by accepted sockets
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread.ofPlatform().daemon().name("proxy-accept").start(this::acceptLoop);
+        acceptor = Thread.ofPlatform().daemon().name("proxy-accept").start(this::acceptLoop);
     }
 
     int port() {
@@ -89,10 +98,14 @@ final class FaultProxy implements AutoCloseable {
                 }
                 int conn = n;
                 CountDownLatch backDone = new CountDownLatch(1);
-                Thread.ofPlatform().daemon().name("proxy-s2r-" + conn).start(() -> senderToReceiver(conn, client, upstream,
-                        rec, backDone));
-                Thread.ofPlatform().daemon().name("proxy-r2s-" + conn).start(() -> receiverToSender(conn, upstream,
-                        client, backDone));
+                Thread s2r = Thread.ofPlatform().daemon().name("proxy-s2r-" + conn).start(() -> senderToReceiver(conn,
+                        client, upstream, rec, backDone));
+                Thread r2s = Thread.ofPlatform().daemon().name("proxy-r2s-" + conn).start(() -> receiverToSender(conn,
+                        upstream, client, backDone));
+                synchronized (this) {
+                    pumps.add(s2r);
+                    pumps.add(r2s);
+                }
             } catch (IOException e) {
                 return; // closed
             }
@@ -130,8 +143,8 @@ final class FaultProxy implements AutoCloseable {
                         case CUT -> {
                             out.write(buf, 0, k);
                             out.flush();
+                            fired.countDown(); // before the close: once either end notices, it is marked
                             closeBoth(from, to);
-                            fired.countDown();
                             return;
                         }
                         case FLIP -> {
@@ -191,8 +204,8 @@ final class FaultProxy implements AutoCloseable {
                     out.write(buf, 0, (int) (fault.offset() - count));
                     out.flush();
                     backDone.countDown();
+                    fired.countDown(); // before the close, as for CUT
                     closeBoth(from, to);
-                    fired.countDown();
                     return;
                 }
                 out.write(buf, 0, n);
@@ -218,16 +231,42 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends a stall, closes every socket and waits for the accept and pump threads to end (they do once
+     * their sockets are closed), so {@link #fired} and {@link #recorded} are final when this returns.
+     *
+     * @throws IllegalStateException if a proxy thread is still running after {@link #CLOSE_WAIT_MILLIS}
+     */
     @Override
     public void close() throws IOException {
         released.countDown();
         server.close();
+        long deadline = System.nanoTime() + CLOSE_WAIT_MILLIS * 1_000_000L;
+        join(acceptor, deadline); // no pump starts after this
         List<Socket> all;
+        List<Thread> threads;
         synchronized (this) {
             all = new ArrayList<>(sockets);
+            threads = new ArrayList<>(pumps);
         }
         for (Socket s : all) {
             s.close();
+        }
+        for (Thread t : threads) {
+            join(t, deadline);
+        }
+    }
+
+    private static void join(Thread t, long deadlineNanos) {
+        try {
+            long left = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000L);
+            if (!t.join(java.time.Duration.ofMillis(left))) {
+                throw new IllegalStateException("proxy thread " + t.getName() + " still runs " + CLOSE_WAIT_MILLIS
+                        + " ms after close: its fault state is not final");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while closing the proxy", e);
         }
     }
 }

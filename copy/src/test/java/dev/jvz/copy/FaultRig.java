@@ -214,8 +214,14 @@ final class FaultRig {
                     // reported by the test through the outcome
                 }
             }
-            proxy.close();
-            server.close();
+            try {
+                proxy.close(); // waits for its pumps: run.proxy.fired is final from here on
+            } finally {
+                server.close();
+            }
+        }
+        if (writer.isAlive()) {
+            throw new AssertionError("the scripted writer did not end within 10 s");
         }
         if (writerFailure.get() != null) {
             throw new AssertionError("the scripted writer failed", writerFailure.get());

@@ -181,7 +181,7 @@ class JvzProtocolTest {
             sink.sync();
         }).isInstanceOf(IOException.class);
         sink.close();
-        receiverThread.join(10_000);
+        assertThat(receiverThread.join(java.time.Duration.ofSeconds(10))).as("the receiver thread ended").isTrue();
         assertThat(h.error).isNull();
     }
 

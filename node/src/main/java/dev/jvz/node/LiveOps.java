@@ -14,7 +14,8 @@ import java.util.Map;
  * (also of the snapshot under the active top: the top is merged down into it, see
  * {@link dev.jvz.image.Disk#deleteSnapshotLive}), grow.
  *
- * <p>Thread-safe: each runs under the {@link MountService} lock, so no mount or umount interleaves.
+ * <p>Thread-safe: each runs under the {@link MountService} lock, so no mount or umount interleaves,
+ * except snapshot-delete, which marks the disk busy instead ({@link MountService#withMountedBusy}).
  */
 final class LiveOps {
     private LiveOps() {}
@@ -37,16 +38,19 @@ final class LiveOps {
                 run(() -> m.disk.mergeLive(m.image, g));
                 return Map.of("merged", g);
             });
-            case "snapshot-delete" -> mounts.withMounted(target, m -> {
-                mounts.requireIdle(m); // a copy tracks writes to the top delta that the delete may replace
+            case "snapshot-delete" -> {
                 if (req.guid() == null) {
                     throw new NodeException(NodeException.Kind.INVALID, "snapshot-delete needs the GUID of the "
                             + "snapshot to delete (-u GUID)");
                 }
+                // Busy, not under the service lock: merging a large top takes a while and status/list must
+                // answer; umount, a copy (it tracks the top being replaced) and other live ops refuse meanwhile.
                 // No freeze: a delete moves data between deltas but changes no content the file system sees.
-                run(() -> m.disk.deleteSnapshotLive(m.image, req.guid()));
-                return Map.of("deleted", req.guid());
-            });
+                yield mounts.withMountedBusy(target, "a snapshot delete", m -> {
+                    run(() -> m.disk.deleteSnapshotLive(m.image, req.guid()));
+                    return Map.of("deleted", req.guid());
+                });
+            }
             case "grow" -> mounts.withMounted(target, m -> {
                 mounts.requireIdle(m);
                 return grow(m, req.size());

@@ -274,4 +274,60 @@ class DiskLiveDeleteTest {
             assertSameContent(readAll(live), b.top(), "after deleting the base snapshot");
         }
     }
+
+    @Test
+    void aTemporarySnapshotLeftWithTheTopAsItsOnlyChildIsMergedLiveToo() throws Exception {
+        Path dir = tmp.resolve("disk");
+        Files.createDirectories(dir);
+        Random r = new Random(23);
+        byte[] model;
+        String a;
+        String b;
+        try (Disk d = Disk.init(dir.resolve("root.hdd"), new CreateOptions(CB * CLUSTERS, CS, 2))) {
+            byte[] aData = randomWrites(d, new byte[(int) (CB * CLUSTERS)], r, 8, CB);
+            a = d.snapshot(null);
+            randomWrites(d, aData.clone(), r, 8, CB);
+            b = d.snapshot(null);
+            d.switchTo(a); // a now has two children: b and the new top
+            model = aData.clone();
+            randomWrites(d, model, r, 6, CB);
+        }
+        try (Disk d = Disk.open(dir)) {
+            Image live = d.openImage(true);
+            d.deleteSnapshotLive(live, a);
+            assertThat(d.descriptor().snapshot(a).temporary()).as("a keeps its data for b").isTrue();
+            randomOp(live, model, r);
+            d.deleteSnapshotLive(live, b); // b goes; a, temporary, keeps one child (the top): merged live
+            assertThat(live.depth()).isEqualTo(1);
+            randomOp(live, model, r);
+            assertSameContent(readAll(live), model, "served");
+            live.close();
+            verifyAll(d, Map.of(TOP, model), "after collapsing a");
+        }
+    }
+
+    @Test
+    void aRunningWriteTrackerIsNotDetachedAndTheDeleteIsRefusedCleanly() throws Exception {
+        Path dir = tmp.resolve("disk");
+        Built b = build(dir, 24, false);
+        try (Disk d = Disk.open(dir); Image live = d.openImage(true)) {
+            try (WriteTracker t = WriteTracker.start(live)) {
+                assertThatThrownBy(() -> d.deleteSnapshotLive(live, b.s())).isInstanceOf(ImageLockedException.class)
+                        .hasMessageContaining("a copy is tracking writes");
+                // Discard unmaps again (keepTopMapped was reset): a cluster only the top holds reads as a hole.
+                long c = -1;
+                for (long v = 0; v < live.clusters() && c < 0; v++) {
+                    if (live.layerOf(v) == -1) {
+                        c = v;
+                    }
+                }
+                assertThat(c).as("a cluster no layer maps").isGreaterThanOrEqualTo(0);
+                live.write(c * CB, ByteBuffer.allocate((int) CB).put(0, (byte) 1));
+                live.discard(c * CB, CB);
+                assertThat(live.layerOf(c)).isEqualTo(-1);
+            }
+            d.deleteSnapshotLive(live, b.s());
+            assertSameContent(readAll(live), b.top(), "served");
+        }
+    }
 }

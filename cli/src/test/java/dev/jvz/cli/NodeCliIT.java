@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The mounted-disk commands through the real bin/jvz: the CLI starts the node in the background
- * (setsid), routes snapshot, grow and snapshot-delete of a mounted disk to it, and a node killed with SIGKILL is
- * recovered by the next start (stale mounts removed, the image left in use checked, disk re-mounted).
+ * (setsid), routes snapshot, grow and snapshot-delete of a mounted disk to it, and a node killed with
+ * SIGKILL is recovered by the next start (stale mounts removed, the image left in use checked, disk
+ * re-mounted).
  */
 class NodeCliIT {
     private static Path jvz;

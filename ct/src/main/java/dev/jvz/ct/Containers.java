@@ -970,8 +970,8 @@ public final class Containers {
             DiskDescriptor desc = Disk.readDescriptor(descriptor(c));
             String g = guid == null ? "" : guid.strip();
             if (desc.snapshot(g) == null) {
-                throw new CtException("jvz ctl snapshot-switch of container " + c.ctid() + " failed: no snapshot " + guid
-                        + "; list them with 'jvz ctl snapshot-list " + c.ctid() + "'");
+                throw new CtException("jvz ctl snapshot-switch of container " + c.ctid() + " failed: no snapshot "
+                        + guid + "; list them with 'jvz ctl snapshot-list " + c.ctid() + "'");
             }
             if (g.equalsIgnoreCase(desc.topGuid())) {
                 throw new CtException("jvz ctl snapshot-switch of container " + c.ctid() + " failed: " + guid

@@ -89,7 +89,8 @@ class ContainerSnapshotIT {
         sh(ctid, "echo one > /root/one; dd if=/dev/urandom of=/root/big bs=1M count=8 2>/dev/null; sync");
         String bigSum = out(ctid, "md5sum /root/big");
         String s1 = cts.snapshot(ctid, null);
-        sh(ctid, "echo two > /root/two; dd if=/dev/urandom of=/root/big bs=1M count=2 seek=3 conv=notrunc 2>/dev/null; sync");
+        sh(ctid, "echo two > /root/two; "
+                + "dd if=/dev/urandom of=/root/big bs=1M count=2 seek=3 conv=notrunc 2>/dev/null; sync");
         String bigSum2 = out(ctid, "md5sum /root/big");
         assertThat(bigSum2).isNotEqualTo(bigSum);
         int pid = cts.status(ctid).pid();

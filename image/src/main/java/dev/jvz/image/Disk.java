@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A ploop disk: a directory with {@code DiskDescriptor.xml} and its delta files (PLOOP-FORMAT.md,
@@ -305,7 +307,7 @@ public final class Disk implements AutoCloseable {
         }
     }
 
-    /** A cluster copy in phase 1 of {@link #mergeTopLive} stops iterating once a pass copies no more than this. */
+    /** Phase 1 of {@link #mergeTopLive} ends once a pass copies at most this many clusters. */
     private static final int LIVE_MERGE_SMALL_PASS = 64;
     /** Phase 1 passes at most: a writer faster than the copy is caught up with in the pause. */
     private static final int LIVE_MERGE_MAX_PASSES = 4;
@@ -354,7 +356,7 @@ public final class Disk implements AutoCloseable {
             startTopMerge(live, st, pf, tf);
             st.parent = Delta.open(pf, true);
             for (int pass = 0; pass < LIVE_MERGE_MAX_PASSES; pass++) {
-                BitSetView todo = st.todo(live.topDelta());
+                ClusterSet todo = st.todo(live.topDelta());
                 if (todo.count == 0) {
                     break;
                 }
@@ -391,7 +393,7 @@ public final class Disk implements AutoCloseable {
     }
 
     /** The clusters one pass copies (a snapshot of the dirty set), and how many. */
-    private record BitSetView(java.util.BitSet clusters, int count) {}
+    private record ClusterSet(BitSet clusters, int count) {}
 
     /**
      * What a live top merge tracks. Thread-safety: {@link #fileToVirtual} is atomic and {@link #dirty}
@@ -400,12 +402,12 @@ public final class Disk implements AutoCloseable {
      */
     private static final class TopMergeState {
         /** T's file cluster -> virtual cluster + 1, for the clusters copied (0: not watched). */
-        java.util.concurrent.atomic.AtomicIntegerArray fileToVirtual;
+        AtomicIntegerArray fileToVirtual;
         int clusterShift;
         /** Virtual clusters T rewrote since their copy; guarded by itself. */
-        final java.util.BitSet dirty = new java.util.BitSet();
+        final BitSet dirty = new BitSet();
         /** Virtual clusters copied into S at least once. */
-        final java.util.BitSet copied = new java.util.BitSet();
+        final BitSet copied = new BitSet();
         final DeltaWriteListener listener = this::written;
         Delta listening;
         Delta parent;
@@ -425,8 +427,8 @@ public final class Disk implements AutoCloseable {
         }
 
         /** The clusters T maps that were never copied, plus those rewritten since; clears the dirty set. */
-        BitSetView todo(Delta t) {
-            java.util.BitSet out = new java.util.BitSet();
+        ClusterSet todo(Delta t) {
+            BitSet out = new BitSet();
             synchronized (dirty) {
                 out.or(dirty);
                 dirty.clear();
@@ -436,7 +438,7 @@ public final class Disk implements AutoCloseable {
                     out.set(v);
                 }
             }
-            return new BitSetView(out, out.cardinality());
+            return new ClusterSet(out, out.cardinality());
         }
     }
 
@@ -457,7 +459,7 @@ public final class Disk implements AutoCloseable {
                 // allocated at most once more, past the current end of the file.
                 long maxFileClusters = Math.max(Math.ceilDiv(t.fileSize(), t.clusterBytes()), th.dataStartCluster())
                         + th.batEntries() + 1;
-                st.fileToVirtual = new java.util.concurrent.atomic.AtomicIntegerArray(Math.toIntExact(maxFileClusters));
+                st.fileToVirtual = new AtomicIntegerArray(Math.toIntExact(maxFileClusters));
                 st.clusterShift = Long.numberOfTrailingZeros(t.clusterBytes());
                 if (!t.compareAndSetListener(null, st.listener)) {
                     throw new ImageLockedException(xml + ": a copy is tracking writes to " + tf.getFileName()
@@ -489,7 +491,7 @@ public final class Disk implements AutoCloseable {
     }
 
     /** Copies the clusters of {@code todo} from T into S (phase 1 served, or phase 2 paused). */
-    private void copyClusters(Delta t, TopMergeState st, BitSetView todo, String step) throws IOException {
+    private void copyClusters(Delta t, TopMergeState st, ClusterSet todo, String step) throws IOException {
         Delta p = st.parent;
         ByteBuffer buf = ByteBuffer.allocate((int) t.clusterBytes());
         for (int v = todo.clusters().nextSetBit(0); v >= 0; v = todo.clusters().nextSetBit(v + 1)) {

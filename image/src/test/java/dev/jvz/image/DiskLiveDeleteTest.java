@@ -232,7 +232,8 @@ class DiskLiveDeleteTest {
                         throw new IOException("injected stop at step " + stopAt + " (" + step + ")");
                     }
                 });
-                assertThatThrownBy(() -> d.deleteSnapshotLive(live, b.s())).as(why).hasMessageContaining("injected stop");
+                assertThatThrownBy(() -> d.deleteSnapshotLive(live, b.s())).as(why)
+                        .hasMessageContaining("injected stop");
                 d.setStepHook(null);
                 assertSameContent(readAll(live), model, why + ": served image after the failure");
                 randomOp(live, model, new Random(n)); // still serving writes

@@ -131,7 +131,7 @@ class LiveOpsIT {
         byte[] during = new byte[32 << 20];
         new java.util.Random(6).nextBytes(during);
         // A writer keeps the file system busy while the node merges the top down into s.
-        java.util.concurrent.atomic.AtomicReference<Throwable> writerFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        var writerFailure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
         Thread writer = Thread.ofPlatform().start(() -> {
             try (var ch = java.nio.channels.FileChannel.open(mnt.resolve("during.bin"),
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {

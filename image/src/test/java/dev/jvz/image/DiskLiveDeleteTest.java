@@ -135,7 +135,10 @@ class DiskLiveDeleteTest {
         }
         CheckReport rep = ImageChecker.check(dir.resolve(Disk.readDescriptor(dir).image(TOP).file()),
                 CheckOptions.reportOnly());
-        assertThat(rep.clean()).as("check of the new top: " + rep.summary()).isTrue();
+        // The writer's discards after the switch unmap clusters of the new top and leave them unused, as
+        // any discard does; anything else would be damage.
+        assertThat(rep.findings()).as("check of the new top: " + rep.summary())
+                .allMatch(f -> f.kind() == CheckReport.Kind.LEAK || f.kind() == CheckReport.Kind.HOLE);
     }
 
     private static String fileOf(Disk d) {
@@ -185,7 +188,9 @@ class DiskLiveDeleteTest {
             assertSameContent(readAll(rec.live), rec.model, "served after the delete");
             rec.live.close();
         }
-        assertThat(rec.steps).contains("live merge: cluster copied", "live merge: parent flushed",
+        // The writes made during phase 1 left rewritten or new clusters for the pause to copy.
+        assertThat(rec.steps).contains("live merge: cluster copied", "live merge: cluster copied while paused",
+                "live merge: parent flushed",
                 "live merge: descriptor stored", "live merge: old top removed");
         if (grown) {
             assertThat(rec.steps).contains("live merge: parent grown");

@@ -368,6 +368,11 @@ public final class Disk implements AutoCloseable {
             }
             finishTopMerge(live, st, top, parent, pf);
         } catch (IOException | ImageException | RuntimeException e) {
+            if (st.parent != null && !st.switched) {
+                // S keeps what it gained (T shadows all of it); closing flushes it and clears its in-use mark.
+                closeQuietly(st.parent, e);
+                st.parent = null;
+            }
             if (st.switched) {
                 // The descriptor no longer names T: a step after the switch failed; still drop T's file.
                 try {
@@ -382,9 +387,6 @@ public final class Disk implements AutoCloseable {
             live.keepTopMapped(false);
             if (st.listening != null) {
                 st.listening.compareAndSetListener(st.listener, null);
-            }
-            if (st.parent != null && !st.switched) {
-                st.parent.close();
             }
         }
         Files.deleteIfExists(tf);

@@ -121,6 +121,9 @@ class CtlCliIT {
         ok("ctl", "resume", ctid);
         String guid = ok("ctl", "snapshot", ctid).out().strip();
         assertThat(ok("ctl", "snapshot-list", ctid, "-H").out()).contains(guid);
+        assertThat(ok("ctl", "snapshot-delete", ctid, "--id", guid).out()).contains("deleted"); // live, still running
+        assertThat(ok("ctl", "snapshot-list", ctid, "-H").out()).doesNotContain(guid);
+        assertThat(ok("ctl", "status", ctid, "--json").json().get("state").asText()).isEqualTo("running");
 
         ok("ctl", "stop", ctid);
         assertThat(ok("list", "-a", "-o", "ctid,status", "-H").out().strip()).isEqualTo(ctid + " stopped");

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The mounted-disk commands through the real bin/jvz: the CLI starts the node in the background
- * (setsid), routes snapshot and grow of a mounted disk to it, and a node killed with SIGKILL is
- * recovered by the next start (stale mounts removed, the image left in use checked, disk re-mounted).
+ * (setsid), routes snapshot, grow and snapshot-delete of a mounted disk to it, and a node killed with
+ * SIGKILL is recovered by the next start (stale mounts removed, the image left in use checked, disk
+ * re-mounted).
  */
 class NodeCliIT {
     private static Path jvz;
@@ -80,6 +81,12 @@ class NodeCliIT {
         JsonNode grown = proc.ok("ploop", "grow", "-s", "256M", "--json", desc()).json();
         assertThat(grown.get("new_size").asLong()).isEqualTo(256L << 20);
 
+        // The snapshot sits under the grown top: deleting it merges the top down into it while mounted.
+        JsonNode deleted = proc.ok("ploop", "snapshot-delete", "--json", "-u", snap.get("uuid").asText(), desc()).json();
+        assertThat(deleted.get("action").asText()).isEqualTo("merged_child");
+        assertThat(proc.ok("ploop", "snapshot-list", "--json", desc()).json().get("snapshots")).hasSize(1);
+        Files.writeString(mnt.resolve("after-delete.txt"), "after delete");
+
         JvzProcess.Run busy = proc.run("ploop", "mount", "-m", mnt.toString(), desc());
         assertThat(busy.exitCode()).as(busy.toString()).isEqualTo(ExitCodes.BUSY);
         assertThat(busy.err().lines().count()).isEqualTo(1);
@@ -89,6 +96,8 @@ class NodeCliIT {
         proc.ok("ploop", "check", "-f", desc());
         proc.ok("ploop", "mount", "-r", "-m", mnt.toString(), desc());
         assertThat(Files.readString(mnt.resolve("after.txt"))).isEqualTo("after");
+        assertThat(Files.readString(mnt.resolve("before.txt"))).isEqualTo("before");
+        assertThat(Files.readString(mnt.resolve("after-delete.txt"))).isEqualTo("after delete");
         proc.ok("ploop", "umount", desc());
         proc.ok("node", "stop");
         assertThat(proc.run("node", "status").exitCode()).isEqualTo(ExitCodes.NODE_UNAVAILABLE);

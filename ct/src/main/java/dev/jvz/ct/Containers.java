@@ -925,16 +925,83 @@ public final class Containers {
     }
 
     /**
-     * Switches the disk to snapshot {@code guid} (the current state is discarded). The container must be
-     * stopped; a mounted disk is unmounted for the switch and mounted again.
+     * Switches the disk to snapshot {@code guid} (the current state is discarded). A stopped container's
+     * mounted disk is unmounted for the switch and mounted again. A running (or suspended) container is
+     * stopped, switched and started again, as vzctl does: switching means the disk, and the processes
+     * that saw the discarded state, go back together (there is no memory dump to restore). If the
+     * switch fails, the disk is unchanged (the switch is crash-safe) and the container is started again.
+     *
+     * @return true if the container was running and has been stopped and started again
      */
-    public void switchSnapshot(String ctid, String guid) throws CtException {
-        offline(ctid, "jvz ctl snapshot-switch", d -> d.switchTo(guid));
+    public boolean switchSnapshot(String ctid, String guid) throws CtException {
+        String command = "jvz ctl snapshot-switch";
+        try (CtLock l = lock(ctid, command)) {
+            CtConfig c = CtConfig.load(global, ctid);
+            Optional<RuncState> s = runc.state(ctid);
+            if (s.isEmpty() || !isAlive(s.get())) {
+                offlineLocked(c, command, d -> d.switchTo(guid));
+                return false;
+            }
+            requireSwitchable(c, guid); // a wrong GUID must not cost a restart
+            stopLocked(c, false);
+            try {
+                offlineLocked(c, command, d -> d.switchTo(guid));
+            } catch (CtException e) {
+                try {
+                    startLocked(c);
+                } catch (CtException se) {
+                    e.addSuppressed(se);
+                }
+                throw e;
+            }
+            try {
+                startLocked(c);
+            } catch (CtException e) {
+                throw new CtException("container " + ctid + " was switched to snapshot " + guid + " but did not start "
+                        + "again: " + e.getMessage() + "; fix that and run 'jvz ctl start " + ctid + "'", e);
+            }
+            return true;
+        }
     }
 
-    /** Deletes snapshot {@code guid} (merging it into its child as ploop does). The container must be stopped. */
+    /** Refuses an unknown snapshot, or the active top, before anything stops. */
+    private void requireSwitchable(CtConfig c, String guid) throws CtException {
+        try {
+            DiskDescriptor desc = Disk.readDescriptor(descriptor(c));
+            String g = guid == null ? "" : guid.strip();
+            if (desc.snapshot(g) == null) {
+                throw new CtException("jvz ctl snapshot-switch of container " + c.ctid() + " failed: no snapshot "
+                        + guid + "; list them with 'jvz ctl snapshot-list " + c.ctid() + "'");
+            }
+            if (g.equalsIgnoreCase(desc.topGuid())) {
+                throw new CtException("jvz ctl snapshot-switch of container " + c.ctid() + " failed: " + guid
+                        + " is already the active top");
+            }
+        } catch (IOException | ImageException e) {
+            throw new CtException("cannot read the snapshots of container " + c.ctid() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes snapshot {@code guid} (merging it into its child as ploop does). A mounted disk (running
+     * container or not) is changed by the node while it stays mounted: deleting the snapshot under the
+     * active top merges the top down into it online ({@code Disk.deleteSnapshotLive}). The file system
+     * is not frozen: a delete moves data between deltas but changes no content it sees.
+     */
     public void deleteSnapshot(String ctid, String guid) throws CtException {
-        offline(ctid, "jvz ctl snapshot-delete", d -> d.deleteSnapshot(guid));
+        String command = "jvz ctl snapshot-delete";
+        try (CtLock l = lock(ctid, command)) {
+            CtConfig c = CtConfig.load(global, ctid);
+            if (isMounted(c)) {
+                try {
+                    node.live("snapshot-delete", descriptor(c), guid, null);
+                } catch (NodeException e) {
+                    throw nodeFailure(command + " of container " + ctid + " failed", e);
+                }
+                return;
+            }
+            offlineLocked(c, command, d -> d.deleteSnapshot(guid));
+        }
     }
 
     @FunctionalInterface
@@ -942,27 +1009,26 @@ public final class Containers {
         void run(Disk d) throws IOException, ImageException;
     }
 
-    private void offline(String ctid, String command, DiskOp op) throws CtException {
-        try (CtLock l = lock(ctid, command)) {
-            CtConfig c = CtConfig.load(global, ctid);
-            Optional<RuncState> s = runc.state(ctid);
-            if (s.isPresent() && isAlive(s.get())) {
-                throw new CtStateException(CtStateException.State.RUNNING, "container " + ctid + " is "
-                        + word(s.get()) + "; " + command.substring("jvz ctl ".length())
-                        + " needs it stopped ('jvz ctl stop " + ctid + "')");
-            }
-            boolean wasMounted = isMounted(c);
+    /** Runs {@code op} on the disk of a container that is not running; a mounted disk is unmounted meanwhile. */
+    private void offlineLocked(CtConfig c, String command, DiskOp op) throws CtException {
+        String ctid = c.ctid();
+        Optional<RuncState> s = runc.state(ctid);
+        if (s.isPresent() && isAlive(s.get())) {
+            throw new CtStateException(CtStateException.State.RUNNING, "container " + ctid + " is "
+                    + word(s.get()) + "; " + command.substring("jvz ctl ".length())
+                    + " needs it stopped ('jvz ctl stop " + ctid + "')");
+        }
+        boolean wasMounted = isMounted(c);
+        if (wasMounted) {
+            umountDisk(c);
+        }
+        try (Disk d = Disk.open(descriptor(c))) {
+            op.run(d);
+        } catch (IOException | ImageException e) {
+            throw new CtException(command + " of container " + ctid + " failed: " + e.getMessage(), e);
+        } finally {
             if (wasMounted) {
-                umountDisk(c);
-            }
-            try (Disk d = Disk.open(descriptor(c))) {
-                op.run(d);
-            } catch (IOException | ImageException e) {
-                throw new CtException(command + " of container " + ctid + " failed: " + e.getMessage(), e);
-            } finally {
-                if (wasMounted) {
-                    mountDisk(c);
-                }
+                mountDisk(c);
             }
         }
     }

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Disk snapshots of a container: taken stopped (directly on the disk) and running (through the node,
- * file system frozen), switched back to (the later state is gone), deleted; switch and delete refuse a
- * running container.
+ * file system frozen), switched back to (the later state is gone), deleted. A running container's
+ * snapshot is deleted live (same init, data intact) and a switch of a running container stops,
+ * switches and starts it again.
  */
 class ContainerSnapshotIT {
     @TempDir
@@ -52,8 +53,6 @@ class ContainerSnapshotIT {
         sh(ctid, "echo two > /root/two");
         String running = cts.snapshot(ctid, null);
         sh(ctid, "echo three > /root/three");
-        assertThatThrownBy(() -> cts.switchSnapshot(ctid, stopped)).isInstanceOf(CtStateException.class)
-                .hasMessageContaining("needs it stopped");
         cts.stop(ctid, false);
 
         List<SnapshotInfo> list = cts.snapshots(ctid);
@@ -71,6 +70,52 @@ class ContainerSnapshotIT {
         cts.start(ctid);
         assertThat(Files.readString(c.veRoot().resolve("root/one"))).isEqualTo("one\n");
         assertThat(c.veRoot().resolve("root/two")).doesNotExist();
+        cts.stop(ctid, true);
+        cts.destroy(ctid);
+        assertThat(fx.leftovers(ctid)).isEmpty();
+    }
+
+    private String out(String ctid, String script) throws CtException {
+        Runc.ExecResult r = cts.exec(ctid, List.of("/bin/sh", "-c", script), null, Duration.ofSeconds(30));
+        assertThat(r.exitCode()).as(script + ": " + r.stderr()).isZero();
+        return r.stdout().strip();
+    }
+
+    @Test
+    void aRunningContainersSnapshotIsDeletedLiveAndASwitchRestartsIt() throws Exception {
+        String ctid = CtFixture.newCtid();
+        cts.create(CreateRequest.of(ctid, "busybox"));
+        cts.start(ctid);
+        sh(ctid, "echo one > /root/one; dd if=/dev/urandom of=/root/big bs=1M count=8 2>/dev/null; sync");
+        String bigSum = out(ctid, "md5sum /root/big");
+        String s1 = cts.snapshot(ctid, null);
+        sh(ctid, "echo two > /root/two; "
+                + "dd if=/dev/urandom of=/root/big bs=1M count=2 seek=3 conv=notrunc 2>/dev/null; sync");
+        String bigSum2 = out(ctid, "md5sum /root/big");
+        assertThat(bigSum2).isNotEqualTo(bigSum);
+        int pid = cts.status(ctid).pid();
+
+        // Delete s1 (its child is the active top) while the container runs: the top is merged into it.
+        cts.deleteSnapshot(ctid, s1);
+        assertThat(cts.snapshots(ctid)).extracting(SnapshotInfo::uuid).doesNotContain(s1).hasSize(1);
+        assertThat(cts.status(ctid).state()).isEqualTo(CtStatus.State.RUNNING);
+        assertThat(cts.status(ctid).pid()).as("not restarted").isEqualTo(pid);
+        assertThat(out(ctid, "cat /root/one /root/two")).isEqualTo("one\ntwo");
+        assertThat(out(ctid, "md5sum /root/big")).isEqualTo(bigSum2);
+
+        // Switch while running: stopped, switched, started again; the later state is gone.
+        sh(ctid, "echo three > /root/three; sync");
+        String s2 = cts.snapshot(ctid, null);
+        sh(ctid, "echo four > /root/four; rm /root/one; sync");
+        assertThatThrownBy(() -> cts.switchSnapshot(ctid, "{11111111-2222-3333-4444-555555555555}"))
+                .isInstanceOf(CtException.class).hasMessageContaining("no snapshot");
+        assertThat(cts.status(ctid).pid()).as("a wrong GUID stops nothing").isEqualTo(pid);
+        assertThat(cts.switchSnapshot(ctid, s2)).as("restarted").isTrue();
+        assertThat(cts.status(ctid).state()).isEqualTo(CtStatus.State.RUNNING);
+        assertThat(cts.status(ctid).pid()).isNotEqualTo(pid);
+        assertThat(out(ctid, "cat /root/one /root/two /root/three")).isEqualTo("one\ntwo\nthree");
+        assertThat(out(ctid, "ls /root")).doesNotContain("four");
+        assertThat(out(ctid, "md5sum /root/big")).isEqualTo(bigSum2);
         cts.stop(ctid, true);
         cts.destroy(ctid);
         assertThat(fx.leftovers(ctid)).isEmpty();

@@ -9,15 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A ploop disk: a directory with {@code DiskDescriptor.xml} and its delta files (PLOOP-FORMAT.md,
  * section 2), held under the disk's lock ({@code DiskDescriptor.xml.lck}) from open to {@link #close()}.
  *
  * <p>Snapshot, merge, delete, switch and grow are offline operations: every image this disk handed
- * out by {@link #openImage} must be closed first (a top still marked in use is refused).
+ * out by {@link #openImage} must be closed first (a top still marked in use is refused). Their
+ * {@code *Live} variants run on a disk whose image is being served.
  *
  * <p>Crash safety. Files appear before the descriptor names them and disappear only after it stopped
  * naming them; the descriptor is replaced atomically ({@link DescriptorXml#store}). Merge copies the
@@ -253,19 +256,322 @@ public final class Disk implements AutoCloseable {
     }
 
     /**
-     * {@link #merge} of a snapshot below the active top on a mounted disk. The clusters are copied while
+     * {@link #merge} on a mounted disk. A snapshot below the active top: the clusters are copied while
      * the disk is served (the child still shadows its parent, so reads do not change meanwhile); I/O
-     * pauses only to reopen the shorter chain.
+     * pauses only to reopen the shorter chain. The active top itself: see {@link #mergeTopLive}.
      */
     public synchronized void mergeLive(Image live, String guid) throws IOException, ImageException {
         requireOpen();
         String c = argGuid(guid);
         if (c.equals(desc.topGuid())) {
-            throw new ImageException("the active top of a mounted disk cannot be merged while mounted; merge a "
-                    + "snapshot below it, or unmount first");
+            mergeTopLive(live);
+            return;
         }
         merge(c);
         whileLive(live, () -> Boolean.TRUE);
+    }
+
+    /**
+     * {@link #deleteSnapshot} on a mounted disk ({@code vzctl snapshot-delete} of a running container).
+     * The file system need not be frozen: a delete changes no content, only where it is stored.
+     *
+     * <p>The common case is a snapshot S whose only child is the active top T (take a snapshot, later
+     * delete it): deleting S means merging T down into S, and S becomes the top. That is what ploop's
+     * online merge does, and it is the only direction that works while the disk is served: T is the
+     * file being written, S is read-only beside it, so S can take T's clusters without any reader
+     * noticing (T shadows S for exactly those clusters), whereas merging S up into T would change the
+     * content T's readers see mid-copy for every cluster T does not hold. See {@link #mergeTopLive}.
+     *
+     * <p>A snapshot whose only child is below the top is merged as {@link #mergeLive} does (the child is
+     * read-only too); a leaf off the active chain, or a snapshot with several children, changes only
+     * the descriptor. Temporary snapshots left with at most one child are then deleted the same way.
+     */
+    public synchronized void deleteSnapshotLive(Image live, String guid) throws IOException, ImageException {
+        requireOpen();
+        deleteOneLive(live, argGuid(guid));
+        collapseTemporaries(live);
+    }
+
+    private void deleteOneLive(Image live, String g) throws IOException, ImageException {
+        requireSnapshot(g);
+        List<Snapshot> kids = desc.children(g);
+        if (kids.size() == 1 && kids.getFirst().guid().equals(desc.topGuid())) {
+            mergeTopLive(live);
+            return;
+        }
+        boolean inChain = desc.activeChain().stream().anyMatch(e -> e.guid().equals(g));
+        deleteOne(g);
+        if (inChain && kids.size() == 1) {
+            // A child below the top was merged into g: serve from the shorter chain.
+            whileLive(live, () -> Boolean.TRUE);
+        }
+    }
+
+    /** Phase 1 of {@link #mergeTopLive} ends once a pass copies at most this many clusters. */
+    private static final int LIVE_MERGE_SMALL_PASS = 64;
+    /** Phase 1 passes at most: a writer faster than the copy is caught up with in the pause. */
+    private static final int LIVE_MERGE_MAX_PASSES = 4;
+
+    /**
+     * Merges the active top T of a served disk down into its parent S; S becomes the writable top.
+     *
+     * <ol>
+     *   <li>Pause (short): stop {@link Image#discard} from unmapping T's clusters (so T's mapping only
+     *       grows and shadows every cluster S gains), watch T's file writes, grow S if T was grown.
+     *   <li>Served: in passes, take the clusters T maps and S has not got (or T rewrote since their
+     *       copy), flush T so its BAT names them on disk, then copy each into S (opened writable beside
+     *       the read-only S the image reads). A cluster is marked clean before it is read, and T's
+     *       write listener marks it dirty again after any write to it lands, so no write is lost.
+     *   <li>Pause: flush T, copy what is still dirty or new, flush S (data before BAT), store the
+     *       descriptor (S's file takes T's GUID, T's entry goes), serve from the stack with S on top.
+     *   <li>Served: delete T's file.
+     * </ol>
+     *
+     * <p>Crash safety: before the descriptor switch, T is the top on disk, and S only gained clusters
+     * that T's flushed BAT maps, so the disk reads exactly as T over S would; after it, S holds all
+     * of T (flushed before the switch). A crash leaves at most a stray T file or S marked in use.
+     */
+    private void mergeTopLive(Image live) throws IOException, ImageException {
+        String t = desc.topGuid();
+        Snapshot top = desc.snapshot(t);
+        if (top.isBase()) {
+            throw new ImageException("the active top " + t + " of " + xml + " is the base; it has no parent to "
+                    + "merge into");
+        }
+        Snapshot parent = desc.snapshot(top.parentGuid());
+        List<Snapshot> siblings = desc.children(parent.guid());
+        if (siblings.size() > 1) {
+            throw new ImageException("cannot merge " + t + " into " + parent.guid() + ": the parent has "
+                    + siblings.size() + " children, which would all see the merged data; delete the others first");
+        }
+        ImageEntry parentEntry = desc.image(parent.guid());
+        if (isRawBase(parentEntry)) {
+            throw new ImageException(xml + ": " + parent.guid() + " is a Plain (raw) image, which cannot become "
+                    + "the top of a mounted disk; unmount the disk and delete the snapshot offline");
+        }
+        Path pf = dir.resolve(parentEntry.file());
+        Path tf = dir.resolve(desc.image(t).file());
+        TopMergeState st = new TopMergeState();
+        try {
+            startTopMerge(live, st, pf, tf);
+            st.parent = Delta.open(pf, true);
+            for (int pass = 0; pass < LIVE_MERGE_MAX_PASSES; pass++) {
+                ClusterSet todo = st.todo(live.topDelta());
+                if (todo.count == 0) {
+                    break;
+                }
+                live.flush(); // T's BAT on disk now names every cluster in todo
+                copyClusters(live.topDelta(), st, todo, "live merge: cluster copied");
+                if (todo.count <= LIVE_MERGE_SMALL_PASS) {
+                    break;
+                }
+            }
+            finishTopMerge(live, st, top, parent, pf);
+        } catch (IOException | ImageException | RuntimeException e) {
+            if (st.parent != null && !st.switched) {
+                // S keeps what it gained (T shadows all of it); closing flushes it and clears its in-use mark.
+                closeQuietly(st.parent, e);
+                st.parent = null;
+            }
+            if (st.switched) {
+                // The descriptor no longer names T: a step after the switch failed; still drop T's file.
+                try {
+                    Files.deleteIfExists(tf);
+                    Delta.fsyncDirectory(tf);
+                } catch (IOException d) {
+                    e.addSuppressed(d);
+                }
+            }
+            throw e;
+        } finally {
+            live.keepTopMapped(false);
+            if (st.listening != null) {
+                st.listening.compareAndSetListener(st.listener, null);
+            }
+        }
+        Files.deleteIfExists(tf);
+        Delta.fsyncDirectory(tf);
+        hook.reached("live merge: old top removed");
+    }
+
+    /** The clusters one pass copies (a snapshot of the dirty set), and how many. */
+    private record ClusterSet(BitSet clusters, int count) {}
+
+    /**
+     * What a live top merge tracks. Thread-safety: {@link #fileToVirtual} is atomic and {@link #dirty}
+     * is guarded by itself, because T's write listener runs on writer threads; the rest is used by the
+     * merging thread only.
+     */
+    private static final class TopMergeState {
+        /** T's file cluster -> virtual cluster + 1, for the clusters copied (0: not watched). */
+        AtomicIntegerArray fileToVirtual;
+        int clusterShift;
+        /** Virtual clusters T rewrote since their copy; guarded by itself. */
+        final BitSet dirty = new BitSet();
+        /** Virtual clusters copied into S at least once. */
+        final BitSet copied = new BitSet();
+        final DeltaWriteListener listener = this::written;
+        Delta listening;
+        Delta parent;
+        boolean switched;
+
+        private void written(long off, long len) {
+            long first = off >>> clusterShift;
+            long last = (off + len - 1) >>> clusterShift;
+            for (long fc = first; fc <= last && fc < fileToVirtual.length(); fc++) {
+                int v = fileToVirtual.get((int) fc);
+                if (v != 0) {
+                    synchronized (dirty) {
+                        dirty.set(v - 1);
+                    }
+                }
+            }
+        }
+
+        /** The clusters T maps that were never copied, plus those rewritten since; clears the dirty set. */
+        ClusterSet todo(Delta t) {
+            BitSet out = new BitSet();
+            synchronized (dirty) {
+                out.or(dirty);
+                dirty.clear();
+            }
+            for (int v = 0; v < t.batEntries(); v++) {
+                if (!copied.get(v) && t.lookup(v) >= 0) {
+                    out.set(v);
+                }
+            }
+            return new ClusterSet(out, out.cardinality());
+        }
+    }
+
+    /** Phase 0 of {@link #mergeTopLive}, with I/O paused. */
+    private void startTopMerge(Image live, TopMergeState st, Path pf, Path tf) throws IOException, ImageException {
+        Exception[] failure = new Exception[1];
+        live.reconfigure(current -> {
+            List<Layer> next = new ArrayList<>(current);
+            try {
+                int n = current.size();
+                if (n < 2 || !current.getLast().path().equals(tf) || !current.get(n - 2).path().equals(pf)) {
+                    throw new ImageException(xml + ": the served stack does not end in " + pf.getFileName() + ", "
+                            + tf.getFileName() + " as the descriptor says; unmount and mount the disk again");
+                }
+                Delta t = (Delta) current.getLast();
+                PloopHeader th = t.header();
+                // No cluster of T is freed meanwhile (keepTopMapped), so each virtual cluster is
+                // allocated at most once more, past the current end of the file.
+                long maxFileClusters = Math.max(Math.ceilDiv(t.fileSize(), t.clusterBytes()), th.dataStartCluster())
+                        + th.batEntries() + 1;
+                st.fileToVirtual = new AtomicIntegerArray(Math.toIntExact(maxFileClusters));
+                st.clusterShift = Long.numberOfTrailingZeros(t.clusterBytes());
+                if (!t.compareAndSetListener(null, st.listener)) {
+                    throw new ImageLockedException(xml + ": a copy is tracking writes to " + tf.getFileName()
+                            + "; wait for it to finish, then delete the snapshot");
+                }
+                st.listening = t;
+                live.keepTopMapped(true);
+                PloopHeader ph = requireDelta(pf);
+                if (ph.clusterSectors() != th.clusterSectors() || ph.version() != th.version()) {
+                    throw new ImageCorruptedException(tf + " and " + pf + " differ in cluster size or format "
+                            + "version; they cannot belong to one disk");
+                }
+                if (ph.sizeInSectors() < th.sizeInSectors()) {
+                    // The read-only S the image serves must not see its BAT move under it: reopen it.
+                    current.get(n - 2).close();
+                    try {
+                        DeltaGrow.grow(pf, th.sizeInSectors(), hook);
+                        hook.reached("live merge: parent grown");
+                    } finally {
+                        next.set(n - 2, Delta.open(pf, false));
+                    }
+                }
+            } catch (IOException | ImageException | RuntimeException e) {
+                failure[0] = e;
+            }
+            return next;
+        });
+        rethrow(failure[0]);
+    }
+
+    /** Copies the clusters of {@code todo} from T into S (phase 1 served, or phase 2 paused). */
+    private void copyClusters(Delta t, TopMergeState st, ClusterSet todo, String step) throws IOException {
+        Delta p = st.parent;
+        ByteBuffer buf = ByteBuffer.allocate((int) t.clusterBytes());
+        for (int v = todo.clusters().nextSetBit(0); v >= 0; v = todo.clusters().nextSetBit(v + 1)) {
+            long off = t.lookup(v); // never unmapped meanwhile: keepTopMapped
+            st.fileToVirtual.set(Math.toIntExact(off >>> st.clusterShift), v + 1);
+            synchronized (st.dirty) {
+                st.dirty.clear(v); // before the read: a write landing after it marks v again
+            }
+            buf.clear();
+            t.readAt(off, buf);
+            buf.flip();
+            long po = p.lookup(v);
+            if (po >= 0) {
+                p.writeAt(po, buf); // T shadows this cluster until the switch
+            } else {
+                p.allocate(v, buf, null, 0);
+            }
+            st.copied.set(v);
+            hook.reached(step);
+        }
+    }
+
+    /** Phase 2 of {@link #mergeTopLive}, with I/O paused: the last copies, the flush and the switch. */
+    private void finishTopMerge(Image live, TopMergeState st, Snapshot top, Snapshot parent, Path pf)
+            throws IOException, ImageException {
+        Exception[] failure = new Exception[1];
+        live.reconfigure(current -> {
+            int n = current.size();
+            Delta t = (Delta) current.getLast();
+            boolean stored = false;
+            try {
+                t.flush();
+                copyClusters(t, st, st.todo(t), "live merge: cluster copied while paused");
+                st.parent.flush();
+                hook.reached("live merge: parent flushed");
+                DiskDescriptor nd = mergedDescriptor(top, parent);
+                store(nd);
+                stored = true;
+                hook.reached("live merge: descriptor stored");
+            } catch (IOException | RuntimeException e) {
+                failure[0] = e;
+                if (!stored) {
+                    return current; // T is still the top, on disk and here; S only gained shadowed clusters
+                }
+            }
+            // The descriptor names S as the top: serve from it whatever else fails.
+            t.compareAndSetListener(st.listener, null);
+            st.listening = null;
+            List<Layer> next = new ArrayList<>(current.subList(0, n - 2));
+            st.switched = true;
+            if (live.writable()) {
+                next.add(st.parent);
+            } else {
+                st.parent.close();
+                next.add(Delta.open(pf, false));
+            }
+            try {
+                Image.closeAll(List.of(current.get(n - 2), t));
+            } catch (IOException e) {
+                if (failure[0] == null) {
+                    failure[0] = e;
+                } else {
+                    failure[0].addSuppressed(e);
+                }
+            }
+            return next;
+        });
+        rethrow(failure[0]);
+    }
+
+    private static void rethrow(Exception e) throws IOException, ImageException {
+        if (e instanceof IOException x) {
+            throw x;
+        } else if (e instanceof ImageException x) {
+            throw x;
+        } else if (e instanceof RuntimeException x) {
+            throw x;
+        }
     }
 
     /** {@link #grow} on a served disk: I/O pauses while the top delta's header and BAT grow. */
@@ -359,6 +665,19 @@ public final class Disk implements AutoCloseable {
         Path parentFile = dir.resolve(parentEntry.file());
         copyDown(childFile, parentFile, parentEntry.type() == ImageType.PLAIN && parent.isBase());
 
+        store(mergedDescriptor(child, parent));
+        hook.reached("merge: descriptor stored");
+        Files.delete(childFile);
+        Delta.fsyncDirectory(childFile);
+        hook.reached("merge: child file removed");
+    }
+
+    /**
+     * The descriptor after {@code child} was merged into {@code parent}: the parent's file takes the
+     * child's GUID (so the top GUID stays the top's), the child's entry goes.
+     */
+    private DiskDescriptor mergedDescriptor(Snapshot child, Snapshot parent) {
+        String c = child.guid();
         List<ImageEntry> images = new ArrayList<>();
         for (ImageEntry e : desc.images()) {
             if (e.guid().equals(parent.guid())) {
@@ -375,11 +694,7 @@ public final class Disk implements AutoCloseable {
                 shots.add(s);
             }
         }
-        store(desc.withImagesAndSnapshots(images, shots));
-        hook.reached("merge: descriptor stored");
-        Files.delete(childFile);
-        Delta.fsyncDirectory(childFile);
-        hook.reached("merge: child file removed");
+        return desc.withImagesAndSnapshots(images, shots);
     }
 
     /** Copies every cluster the child maps into the parent, growing the parent first if it is smaller. */
@@ -459,13 +774,22 @@ public final class Disk implements AutoCloseable {
      * merge_temporary_snapshots after delete and switch). Each deletion is one crash-safe operation.
      */
     private void collapseTemporaries() throws IOException, ImageException {
+        collapseTemporaries(null);
+    }
+
+    /** {@link #collapseTemporaries()}, on a mounted disk when {@code live} is not null. */
+    private void collapseTemporaries(Image live) throws IOException, ImageException {
         boolean again = true;
         while (again) { // each round removes one snapshot, so this ends
             again = false;
             for (Snapshot s : desc.snapshots()) {
                 int kids = desc.children(s.guid()).size();
                 if (s.temporary() && !s.guid().equals(desc.topGuid()) && kids <= 1 && !(kids == 0 && s.isBase())) {
-                    deleteOne(s.guid());
+                    if (live == null) {
+                        deleteOne(s.guid());
+                    } else {
+                        deleteOneLive(live, s.guid());
+                    }
                     again = true;
                     break;
                 }

@@ -39,6 +39,12 @@ public final class Image implements BlockDevice {
     private final ReentrantReadWriteLock pause = new ReentrantReadWriteLock();
     /** Set when a reconfiguration could not reopen the stack: every I/O call then fails with it. */
     private volatile String unusable;
+    /**
+     * While set, {@link #discard} never unmaps a cluster of the top delta (it writes zeros instead), so
+     * the top's mapping only grows: a live merge of the top into its parent relies on every cluster it
+     * copied staying shadowed by the top until the switch ({@link Disk#deleteSnapshotLive}).
+     */
+    private volatile boolean keepTopMapped;
 
     Image(List<Layer> layers, long size, long clusterBytes, boolean writable) {
         this.stack = new Stack(layers, size);
@@ -173,6 +179,11 @@ public final class Image implements BlockDevice {
 
     boolean writable() {
         return writable;
+    }
+
+    /** See {@link #keepTopMapped}. */
+    void keepTopMapped(boolean keep) {
+        keepTopMapped = keep;
     }
 
     /** What a reconfiguration does while I/O is paused: given the current layers, return the new ones. */
@@ -333,7 +344,7 @@ public final class Image implements BlockDevice {
                 long cluster = offset >>> clusterShift;
                 int inCluster = (int) (offset & mask);
                 int n = (int) Math.min(end - offset, clusterBytes - inCluster);
-                if (n == clusterBytes && layerOf(layers.subList(0, layers.size() - 1), cluster) < 0) {
+                if (n == clusterBytes && !keepTopMapped && layerOf(layers.subList(0, layers.size() - 1), cluster) < 0) {
                     if (d.lookup(cluster) >= 0) {
                         d.setEntry(cluster, 0);
                     }

@@ -10,9 +10,12 @@ import java.util.Map;
 
 /**
  * Operations on a disk while the node serves it: snapshot (with the file system frozen around it, so
- * the snapshot is consistent), snapshot-list, merge of a snapshot below the active top.
+ * the snapshot is consistent), snapshot-list, snapshot-merge (also of the active top), snapshot-delete
+ * (also of the snapshot under the active top: the top is merged down into it, see
+ * {@link dev.jvz.image.Disk#deleteSnapshotLive}), grow.
  *
- * <p>Thread-safe: each runs under the {@link MountService} lock, so no mount or umount interleaves.
+ * <p>Thread-safe: each runs under the {@link MountService} lock, so no mount or umount interleaves,
+ * except snapshot-delete, which marks the disk busy instead ({@link MountService#withMountedBusy}).
  */
 final class LiveOps {
     private LiveOps() {}
@@ -30,13 +33,24 @@ final class LiveOps {
             });
             case "snapshot-merge" -> mounts.withMounted(target, m -> {
                 mounts.requireIdle(m);
-                if (req.guid() == null) {
-                    throw new NodeException(NodeException.Kind.INVALID, "merging while mounted needs the GUID of a "
-                            + "snapshot below the active top (-u GUID); the top itself merges only when unmounted");
-                }
-                run(() -> m.disk.mergeLive(m.image, req.guid()));
-                return Map.of("merged", req.guid());
+                // No GUID: the active top, merged down into its parent (Disk.mergeLive, as ploop merges online).
+                String g = req.guid() != null ? req.guid() : m.disk.descriptor().topGuid();
+                run(() -> m.disk.mergeLive(m.image, g));
+                return Map.of("merged", g);
             });
+            case "snapshot-delete" -> {
+                if (req.guid() == null) {
+                    throw new NodeException(NodeException.Kind.INVALID, "snapshot-delete needs the GUID of the "
+                            + "snapshot to delete (-u GUID)");
+                }
+                // Busy, not under the service lock: merging a large top takes a while and status/list must
+                // answer; umount, a copy (it tracks the top being replaced) and other live ops refuse meanwhile.
+                // No freeze: a delete moves data between deltas but changes no content the file system sees.
+                yield mounts.withMountedBusy(target, "a snapshot delete", m -> {
+                    run(() -> m.disk.deleteSnapshotLive(m.image, req.guid()));
+                    return Map.of("deleted", req.guid());
+                });
+            }
             case "grow" -> mounts.withMounted(target, m -> {
                 mounts.requireIdle(m);
                 return grow(m, req.size());

@@ -118,7 +118,7 @@ public final class NodeClient {
         return call(new NodeProtocol.Request("shutdown", null, null, null, null, null, force));
     }
 
-    /** A live operation on a mounted disk (snapshot, snapshot-list, snapshot-merge, grow). */
+    /** A live operation on a mounted disk (snapshot, snapshot-list, snapshot-merge, snapshot-delete, grow). */
     public JsonNode live(String op, Path descriptorOrMountPoint, String guid, Long size) throws NodeException {
         return call(new NodeProtocol.Request(op, abs(descriptorOrMountPoint), null, null, guid, size, null));
     }

@@ -24,7 +24,7 @@ final class NodeProtocol {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     /**
-     * @param op status, list, mount, umount, snapshot, snapshot-list, snapshot-merge, grow, copy, shutdown
+     * @param op status, list, mount, umount, snapshot, snapshot-list, snapshot-merge, snapshot-delete, grow, copy, shutdown
      * @param copy what a {@code copy} does (null for every other op)
      * @param progress a {@code copy}: stream {@link Event} lines while it runs
      */

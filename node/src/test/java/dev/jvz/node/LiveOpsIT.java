@@ -102,8 +102,8 @@ class LiveOpsIT {
             }
         }
         assertThat(client.live("snapshot-list", desc, null, null)).hasSize(3);
-        assertThatThrownBy(() -> client.live("snapshot-merge", desc, "{5fbaabe3-6958-40ff-92a7-860e329aab41}", null))
-                .isInstanceOf(NodeException.class).hasMessageContaining("unmount");
+        assertThatThrownBy(() -> client.live("snapshot-merge", desc, "{11111111-2222-3333-4444-555555555555}", null))
+                .isInstanceOf(NodeException.class).hasMessageContaining("no snapshot");
         String snapshotBelowTop = child;
         // The second snapshot's child is the active top; merge the second snapshot into s1 instead.
         client.live("snapshot-merge", desc, snapshotBelowTop, null);
@@ -116,6 +116,65 @@ class LiveOpsIT {
         assertThat(Files.readString(mnt.resolve("two.txt"))).isEqualTo("2");
         assertThat(Files.readString(mnt.resolve("three.txt"))).isEqualTo("3");
         assertThat(Files.readString(mnt.resolve("four.txt"))).isEqualTo("4");
+        client.umount(mnt);
+    }
+
+    @Test
+    void deleteOfTheSnapshotUnderTheTopWhileMountedAndWrittenKeepsEveryFile() throws Exception {
+        client.mount(desc, mnt, false);
+        byte[] big = new byte[24 << 20];
+        new java.util.Random(5).nextBytes(big);
+        Files.write(mnt.resolve("before.bin"), big);
+        Files.writeString(mnt.resolve("before.txt"), "before");
+        String s = client.live("snapshot", mnt, null, null).get("guid").asText();
+        Files.writeString(mnt.resolve("after.txt"), "after");
+        byte[] during = new byte[32 << 20];
+        new java.util.Random(6).nextBytes(during);
+        // A writer keeps the file system busy while the node merges the top down into s.
+        var writerFailure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try (var ch = java.nio.channels.FileChannel.open(mnt.resolve("during.bin"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+                for (int off = 0; off < during.length; off += 1 << 20) {
+                    ch.write(java.nio.ByteBuffer.wrap(during, off, 1 << 20), off);
+                    ch.force(false);
+                }
+            } catch (Throwable t) {
+                writerFailure.set(t);
+            }
+        });
+        JsonNode r = client.live("snapshot-delete", mnt, s, null);
+        writer.join();
+        assertThat(writerFailure.get()).isNull();
+        assertThat(r.get("deleted").asText()).isEqualTo(s);
+        JsonNode list = client.live("snapshot-list", desc, null, null);
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).get("uuid").asText()).isNotEqualTo(s);
+        Files.writeString(mnt.resolve("after-delete.txt"), "after delete");
+        assertThatThrownBy(() -> client.live("snapshot-delete", mnt, s, null)).isInstanceOf(NodeException.class)
+                .hasMessageContaining("no snapshot");
+        // The top itself merges down too (snapshot-merge without a GUID).
+        client.live("snapshot", mnt, null, null);
+        Files.writeString(mnt.resolve("merged.txt"), "merged");
+        client.live("snapshot-merge", mnt, null, null);
+        assertThat(client.live("snapshot-list", desc, null, null)).hasSize(1);
+        client.umount(mnt);
+        try (Disk d = Disk.open(desc)) {
+            assertThat(d.descriptor().activeChain()).hasSize(1);
+            Exec.check(Duration.ofSeconds(60), List.of("qemu-img", "check", "-f", "parallels",
+                    d.directory().resolve(d.descriptor().activeChain().getFirst().file()).toString()));
+            try (var files = Files.list(d.directory())) {
+                assertThat(files.filter(p -> !p.getFileName().toString().startsWith(Disk.DESCRIPTOR_NAME)))
+                        .as("no stray delta").hasSize(1);
+            }
+        }
+        client.mount(desc, mnt, false);
+        assertThat(Files.readAllBytes(mnt.resolve("before.bin"))).isEqualTo(big);
+        assertThat(Files.readAllBytes(mnt.resolve("during.bin"))).isEqualTo(during);
+        assertThat(Files.readString(mnt.resolve("before.txt"))).isEqualTo("before");
+        assertThat(Files.readString(mnt.resolve("after.txt"))).isEqualTo("after");
+        assertThat(Files.readString(mnt.resolve("after-delete.txt"))).isEqualTo("after delete");
+        assertThat(Files.readString(mnt.resolve("merged.txt"))).isEqualTo("merged");
         client.umount(mnt);
     }
 

@@ -9,8 +9,11 @@ import picocli.CommandLine.Option;
 @Command(
         name = "snapshot-switch",
         description = {"Go back to a snapshot: the container's disk becomes what it was then.", "",
-            "The current state of the disk is discarded. The container must be stopped; a mounted disk "
-                    + "is unmounted for the switch and mounted again."},
+            "The current state of the disk is discarded. A running container is stopped, switched and "
+                    + "started again, as vzctl does (its processes go back with the disk; there is no memory "
+                    + "dump to restore). If the switch fails, the disk is unchanged and the container is "
+                    + "started again. A stopped container's mounted disk is unmounted for the switch and "
+                    + "mounted again."},
         footerHeading = "%nJSON output (--json): the status afterwards: ctid, exists, mounted, state, pid%n",
         footer = {"", "Examples:", "  jvz ctl snapshot-list 101", "  jvz ctl snapshot-switch 101 --id {b2d9c1e4-...}"})
 final class SnapshotSwitchCommand extends CtCommand {
@@ -19,7 +22,8 @@ final class SnapshotSwitchCommand extends CtCommand {
 
     @Override
     String run(Containers cts) throws CtException {
-        cts.switchSnapshot(ctid, id);
-        return "Container " + ctid + " switched to snapshot " + id;
+        boolean restarted = cts.switchSnapshot(ctid, id);
+        return "Container " + ctid + (restarted ? " stopped, switched to snapshot " + id + " and started again"
+                : " switched to snapshot " + id);
     }
 }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "snapshot-delete",
         description = {
-            "Delete a snapshot of an unmounted disk.",
+            "Delete a snapshot of a disk, mounted or not.",
             "",
             "What happens depends on the snapshot's children, as in ploop: with none, its delta file is "
                     + "removed; with one, that child is merged down into it (the snapshot's file then "
@@ -35,7 +35,10 @@ import picocli.CommandLine.Spec;
                     + "marked temporary, because they all still need its data. The base image and the "
                     + "current top cannot be deleted.",
             "",
-            "The disk must not be mounted: its DiskDescriptor.xml.lck must be free (exit 23 otherwise)."
+            "A disk mounted by the jvz node is changed by that node while it stays mounted and written: "
+                    + "deleting the snapshot just under the current top merges the top down into it online "
+                    + "(as ploop does), and that snapshot's file becomes the top. No freeze is needed: a "
+                    + "delete changes no content. A disk locked by anything else is refused (exit 23)."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {
@@ -72,34 +75,36 @@ final class SnapshotDeleteCommand implements Callable<Integer> {
      */
     record Result(String descriptor, String uuid, String action, String removedFile) {}
 
+    /** What deleting {@link #uuid} from {@code desc} will do, decided by its children as ploop does. */
+    private Result describe(Path xml, DiskDescriptor desc) throws CliException {
+        if (desc.snapshot(uuid) == null) {
+            throw DiskArgs.noSnapshot(xml, uuid);
+        }
+        List<DiskDescriptor.Snapshot> kids = desc.children(uuid);
+        return switch (kids.size()) {
+            case 0 -> new Result(xml.toString(), uuid, "removed", fileOf(xml, desc, uuid));
+            case 1 -> new Result(xml.toString(), uuid, "merged_child", fileOf(xml, desc, kids.getFirst().guid()));
+            default -> new Result(xml.toString(), uuid, "marked_temporary", null);
+        };
+    }
+
+    private static String fileOf(Path xml, DiskDescriptor desc, String guid) {
+        return xml.getParent().resolve(desc.image(guid).file()).toString();
+    }
+
     @Override
-    public Integer call() throws IOException, ImageException, CliException {
+    public Integer call() throws IOException, ImageException, CliException, dev.jvz.node.NodeException {
         DiskParam.require(spec, disk);
         Result r;
-        try (Disk d = DiskArgs.open(disk)) {
-            DiskDescriptor desc = d.descriptor();
-            if (desc.snapshot(uuid) == null) {
-                throw DiskArgs.noSnapshot(d.descriptorPath(), uuid);
-            }
-            List<DiskDescriptor.Snapshot> kids = desc.children(uuid);
-            String action;
-            String removed;
-            switch (kids.size()) {
-                case 0 -> {
-                    action = "removed";
-                    removed = d.fileOf(uuid).toString();
-                }
-                case 1 -> {
-                    action = "merged_child";
-                    removed = d.fileOf(kids.getFirst().guid()).toString();
-                }
-                default -> {
-                    action = "marked_temporary";
-                    removed = null;
-                }
-            }
+        var node = NodeRouting.servingNode(disk);
+        if (node.isPresent()) {
+            // Mounted: the node that serves the disk deletes live (Disk.deleteSnapshotLive).
+            Path xml = DiskArgs.descriptorFile(disk);
+            r = describe(xml, Disk.readDescriptor(xml));
+            node.get().live("snapshot-delete", xml, uuid, null);
+        } else try (Disk d = DiskArgs.open(disk)) {
+            r = describe(d.descriptorPath(), d.descriptor());
             d.deleteSnapshot(uuid);
-            r = new Result(d.descriptorPath().toString(), uuid, action, removed);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (common.json()) {

@@ -36,8 +36,8 @@ import picocli.CommandLine.Spec;
             "",
             "No progress line: the engine's merge has no progress hook yet.",
             "",
-            "On a mounted disk, the jvz node that serves it merges a snapshot below the active top (-u UUID) while "
-                    + "the disk stays in use; the active top itself merges only when the disk is unmounted."
+            "On a mounted disk, the jvz node that serves it merges the given snapshot, or the active top, "
+                    + "down into its parent while the disk stays in use."
         },
         footerHeading = "%nJSON output (--json):%n",
         footer = {

@@ -267,10 +267,10 @@ if [ "$do_life" = 1 ]; then
   echo "|---|---:|---|---:|---|---:|---:|---|---|"
   jvm_med=$(echo "${t[jvm,jvz]}" | median)
   for row in "${rows[@]}"; do
-    jm=$(echo "${t[$row,jvz]}" | median)
+    jm=$(printf '%.3f' "$(echo "${t[$row,jvz]}" | median)")
     jr="$(echo "${t[$row,jvz]}" | minof)-$(echo "${t[$row,jvz]}" | maxof)"
     if [ -n "${t[$row,peer]:-}" ]; then
-      pm=$(echo "${t[$row,peer]}" | median)
+      pm=$(printf '%.3f' "$(echo "${t[$row,peer]}" | median)")
       pr="$(echo "${t[$row,peer]}" | minof)-$(echo "${t[$row,peer]}" | maxof)"
       ratio=$(awk -v a="$jm" -v b="$pm" 'BEGIN { printf "%.1f", a / b }')
       less=$(awk -v a="$jm" -v b="$jvm_med" 'BEGIN { printf "%.3f", a - b }')
@@ -358,8 +358,8 @@ if [ "$do_fio" = 1 ]; then
   echo "| job | host MiB/s | container MiB/s | container/host | host IOPS | container IOPS | host MiB/s runs | container MiB/s runs |"
   echo "|---|---:|---:|---:|---:|---:|---|---|"
   for job in "${jobs[@]}"; do
-    hb=$(echo "${bw[$job,host]}" | median); cb=$(echo "${bw[$job,ct]}" | median)
-    hi=$(echo "${iops[$job,host]}" | median); ci=$(echo "${iops[$job,ct]}" | median)
+    hb=$(printf '%.1f' "$(echo "${bw[$job,host]}" | median)"); cb=$(printf '%.1f' "$(echo "${bw[$job,ct]}" | median)")
+    hi=$(printf '%.0f' "$(echo "${iops[$job,host]}" | median)"); ci=$(printf '%.0f' "$(echo "${iops[$job,ct]}" | median)")
     r=$(awk -v a="$cb" -v b="$hb" 'BEGIN { printf "%.2f", a / b }')
     echo "| $job | $hb | $cb | $r | $hi | $ci |${bw[$job,host]} |${bw[$job,ct]} |"
   done

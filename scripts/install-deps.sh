@@ -17,6 +17,7 @@ declare -A PKGS=(
   [busybox-static]=busybox     # the minimal busybox OS template (jvz template create busybox)
   [debootstrap]=debootstrap    # the Debian OS template (jvz template create debian)
   [iproute2]=ip                # network namespaces and veth pairs for containers
+  [jq]=jq                      # bench/ct-bench.sh reads runc's JSON state
 )
 
 missing=()

@@ -86,33 +86,42 @@ interface TargetFile extends Closeable {
 
         Opener DEFAULT = (path, options) -> {
             FileChannel ch = FileChannel.open(path, options);
-            return new ChannelTarget(ch, WritebackHint.open(path)); // after open: the file exists now
+            return new ChannelTarget(ch, path);
         };
     }
 
     /**
      * A {@link FileChannel}-backed target. {@link #startWriteback()} hands a {@link WritebackHint} to a
      * daemon thread (submitting the write-out of 64 MiB of pages takes a few milliseconds, which the
-     * writer thread does not wait for).
+     * writer thread does not wait for). That thread also opens the hint, on the first request: in a
+     * fresh JVM the native linker's start-up made opening the target take 86-131 ms, and a jvz sender
+     * waits for the HELLO answer, which comes after the open (BENCHMARKS.md, live copy, session 2 later).
      *
-     * <p>Not thread-safe for its callers (one writer thread); {@link #lock} guards the hint thread's state.
+     * <p>Not thread-safe for its callers (one writer thread); {@link #lock} guards the hint thread's state;
+     * {@link #hint} belongs to the hint thread until {@link #close()} has joined it.
      */
     final class ChannelTarget implements TargetFile {
         private final FileChannel ch;
-        private final WritebackHint hint;
+        private final Path path;
+        private WritebackHint hint; // see the class comment
         private final Object lock = new Object();
         private Thread hinter;      // guarded by lock; started on the first startWriteback
         private boolean requested;  // guarded by lock
         private boolean closing;    // guarded by lock
 
-        ChannelTarget(FileChannel ch, WritebackHint hint) {
+        ChannelTarget(FileChannel ch, Path path) {
             this.ch = ch;
-            this.hint = hint;
+            this.path = path;
         }
 
         @Override
         public void writeFully(ByteBuffer src, long pos) throws IOException {
             writeInPieces(src, pos, ch::write);
+        }
+
+        /** For tests: whether the hint was opened; call only before the first {@link #startWriteback()}. */
+        boolean hintOpened() {
+            return hint != null;
         }
 
         @Override
@@ -122,9 +131,6 @@ interface TargetFile extends Closeable {
 
         @Override
         public void startWriteback() {
-            if (!hint.active()) {
-                return;
-            }
             synchronized (lock) {
                 if (closing) {
                     return;
@@ -151,6 +157,9 @@ interface TargetFile extends Closeable {
                         return;
                     }
                     requested = false;
+                }
+                if (hint == null) {
+                    hint = WritebackHint.open(path); // does nothing where it cannot work
                 }
                 hint.start();
             }
@@ -187,7 +196,9 @@ interface TargetFile extends Closeable {
                     Thread.currentThread().interrupt();
                 }
             }
-            hint.close();
+            if (hint != null) {
+                hint.close();
+            }
             ch.close();
         }
     }

@@ -8,7 +8,8 @@
 #
 # Part 1, pass-1 throughput of an idle, fully allocated image of random data (CopyBench mkimage). Rows:
 #   jvz-legacy   CopyBench send --protocol legacy: LiveCopy -> Receiver in a second JVM, TCP loopback
-#   jvz-jvz      the same with the jvz protocol (CRC32C per block; the receiver digests the file at END)
+#   jvz-jvz      the same with the jvz protocol (CRC32C per block; no final digest, and the receiver
+#                hashes nothing: since session 2 it digests its file only when asked, --local-digest)
 #   jvz-send     jvz-legacy to a receiver JVM that parses and drops the stream (CopyBench discard): the
 #                read + send side alone, no destination disk
 #   nbdcopy      nbdcopy nbd+unix:///?socket=S out.raw, from an already running
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --dir) dir="$2"; shift 2 ;;
     --skip-throughput) do_tp=0; shift ;;
     --skip-live) do_live=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "copy-bench: unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -120,8 +120,10 @@ public final class CopyBench {
                 long t0 = System.nanoTime();
                 Receiver.Result r = new Receiver().receive(d.in(), d.out(), out, Receiver.Options.defaults());
                 double s = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("mode=receive protocol=%s bytes=%d syncs=%d seconds=%.3f%n", r.protocol(),
-                        r.bytesWritten(), r.syncs(), s);
+                // Wall-clock ms (same machine as the sender): when receive() returned, for the sender's
+                // breakdown of the time between its last answer and this JVM's exit.
+                System.out.printf("mode=receive protocol=%s bytes=%d syncs=%d returned_at_ms=%d seconds=%.3f%n",
+                        r.protocol(), r.bytesWritten(), r.syncs(), System.currentTimeMillis(), s);
             }
         }
     }
@@ -249,13 +251,18 @@ public final class CopyBench {
             try (CopySink sink = rp.connect(protocol)) {
                 r = LiveCopy.builder(image, sink).build().run();
             }
+            long doneMs = System.currentTimeMillis(); // the copy's last answer is in
             String recv = rp.await();
+            long exitedMs = System.currentTimeMillis();
             double total = (System.nanoTime() - t0) / 1e9;
             CopyReport.Pass p1 = r.passes().getFirst();
             System.out.printf("mode=send protocol=%s%s file_bytes=%d pass1_bytes=%d pass1_seconds=%.3f pass1_mib_s=%.1f"
                             + " passes=%d copy_seconds=%.3f copy_mib_s=%.1f wall_seconds=%.3f jvm_start_seconds=%.3f%n",
                     protocol, discard ? "-discard" : "", r.fileSize(), p1.bytes(), p1.nanos() / 1e9, p1.bandwidth() / MIB, r.passes().size(),
                     r.totalNanos() / 1e9, r.fileSize() / MIB / (r.totalNanos() / 1e9), total, (t1 - t0) / 1e9);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("returned_at_ms=(\\d+)").matcher(recv);
+            System.out.printf("receiver_returned_after_done_ms=%s receiver_exited_after_done_ms=%d%n",
+                    m.find() ? String.valueOf(Long.parseLong(m.group(1)) - doneMs) : "?", exitedMs - doneMs);
             System.out.println(recv);
         }
     }

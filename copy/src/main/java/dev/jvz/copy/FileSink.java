@@ -29,10 +29,8 @@ public final class FileSink implements CopySink {
         if (closed) {
             throw new IOException("file sink for " + path + " is closed");
         }
-        long p = pos;
-        while (data.hasRemaining()) {
-            p += ch.write(data, p);
-        }
+        // In pieces for the same reason as the receiver (TargetFile.WRITE_PIECE): pass 1 hands whole 1 MiB blocks.
+        TargetFile.writeInPieces(data, pos, ch::write);
     }
 
     @Override

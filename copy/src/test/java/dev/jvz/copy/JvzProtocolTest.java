@@ -56,6 +56,7 @@ class JvzProtocolTest {
         assertThat(r.protocol()).isEqualTo("jvz");
         assertThat(r.syncs()).isEqualTo(2);
         assertThat(r.sha256()).isEqualTo(expected.sha256());
+        assertThat(r.digest()).as("the whole-file digest of the END, compared").isEqualTo(Receiver.Digest.WHOLE_FILE);
         assertThat(Files.readAllBytes(target)).isEqualTo(image);
     }
 

@@ -78,10 +78,21 @@ class JvzWireTest {
         Receiver.Result r = new Receiver().receive(new ByteArrayInputStream(SENDER_STREAM), fb, target,
                 Receiver.Options.defaults());
         assertThat(Files.readAllBytes(target)).isEqualTo(expectedFile());
-        byte[] sha = Digests.sha256().digest(expectedFile());
         assertThat(fb.toByteArray()).isEqualTo(receiverReplies());
         assertThat(r.protocol()).isEqualTo("jvz");
-        assertThat(r.sha256()).isEqualTo(sha);
+        assertThat(r.sha256()).as("the END carried no digest and none was asked locally").isNull();
+        assertThat(r.digest()).isEqualTo(Receiver.Digest.NONE);
+    }
+
+    @Test
+    void receiverDigestsItsFileOnlyWhenAskedAndAnswersTheSame() throws IOException {
+        Path target = dir.resolve("t");
+        ByteArrayOutputStream fb = new ByteArrayOutputStream();
+        Receiver.Result r = new Receiver().receive(new ByteArrayInputStream(SENDER_STREAM), fb, target,
+                Receiver.Options.defaults().withLocalDigest(true));
+        assertThat(fb.toByteArray()).as("the wire is the same: DONE carries no digest").isEqualTo(receiverReplies());
+        assertThat(r.sha256()).isEqualTo(Digests.sha256().digest(expectedFile()));
+        assertThat(r.digest()).as("computed here, compared with nothing").isEqualTo(Receiver.Digest.LOCAL);
     }
 
     @Test

@@ -36,6 +36,19 @@ class LegacyReceiverTest {
         assertThat(r.protocol()).isEqualTo("legacy");
         assertThat(r.syncs()).isEqualTo(2);
         assertThat(r.bytesWritten()).isEqualTo(19);
+        assertThat(r.sha256()).as("a legacy stream carries no digest, and none was asked locally").isNull();
+        assertThat(r.digest()).isEqualTo(Receiver.Digest.NONE);
+    }
+
+    @Test
+    void goldenStreamWithLocalDigestReportsTheFilesSha256AndAnswersTheSame() throws IOException {
+        Path target = dir.resolve("root.hdd");
+        ByteArrayOutputStream feedback = new ByteArrayOutputStream();
+        Receiver.Result r = new Receiver().receive(new ByteArrayInputStream(LegacyStreamTest.GOLDEN), feedback,
+                target, Receiver.Options.defaults().withLocalDigest(true));
+        assertThat(feedback.toString(StandardCharsets.US_ASCII)).isEqualTo("SUCCESS\nSUCCESS\n");
+        assertThat(r.digest()).isEqualTo(Receiver.Digest.LOCAL);
+        assertThat(r.sha256()).isEqualTo(Digests.sha256().digest(Files.readAllBytes(target)));
     }
 
     @Test

@@ -125,6 +125,7 @@ class LiveCopyDigestTest {
             assertThat(r.verify().rangeSize()).isEqualTo(RANGE);
             assertThat(HexFormat.of().formatHex(got.sha256())).as(why + ": the receiver compared the same digest")
                     .isEqualTo(r.verify().sha256());
+            assertThat(got.digest()).as(why).isEqualTo(Receiver.Digest.HASH_LIST);
             byte[] expected = clean(live.frozenSource);
             assertThat(Files.readAllBytes(copy)).as(why).isEqualTo(expected);
             assertThat(r.verify().sha256()).as(why + ": the hash list of the frozen source")

@@ -122,6 +122,18 @@ class TargetWritebackTest {
     }
 
     @Test
+    void openingTheTargetLeavesTheHintToTheHintThread() throws IOException {
+        // The native linker's start-up (~0.1 s in a fresh JVM) must not delay the receiver's HELLO answer.
+        Path p = dir.resolve("lazy");
+        TargetFile t = TargetFile.Opener.DEFAULT.open(p, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE));
+        assertThat(t).isInstanceOf(TargetFile.ChannelTarget.class);
+        assertThat(((TargetFile.ChannelTarget) t).hintOpened()).isFalse();
+        t.close();
+        assertThat(p).exists();
+    }
+
+    @Test
     void writebackHintsReachTheKernelOnLinuxWithNativeAccess() throws IOException {
         Path p = dir.resolve("h");
         Files.write(p, new byte[8192]);

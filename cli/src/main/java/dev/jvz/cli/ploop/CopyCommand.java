@@ -96,9 +96,10 @@ import picocli.CommandLine.Spec;
             "  total_nanos, final_bytes), bytes_sent, total_nanos, verify (null without a",
             "  final digest: sha256 of the hash list, range_size, pre_freeze_nanos,",
             "  pre_freeze_bytes, frozen_bytes, compare_nanos)",
-            "  receiver: file, protocol, bytes_written, syncs, final_length, sha256 (the",
-            "  digest compared with the sender's verify.sha256; without one, the SHA-256",
-            "  of the whole file; null for the legacy protocol)",
+            "  receiver: file, protocol, bytes_written, syncs, final_length, sha256, digest",
+            "  (what sha256 is: hash_list or whole_file = the sender's final digest, compared",
+            "  with verify.sha256; local = the received file's SHA-256 with --local-digest,",
+            "  compared with nothing; none = no digest, sha256 null)",
             "",
             "Examples:",
             "  TCP: receiver first, then the sender (a mounted disk, its container suspended):",
@@ -196,8 +197,17 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Receiver: continue into an existing (kept) file (jvz protocol).")
     boolean resume;
 
-    /** The receiver's result as printed with --json. */
-    record Received(String file, String protocol, long bytesWritten, int syncs, long finalLength, String sha256) {}
+    @Option(names = "--local-digest", description = "Receiver: when the sender sends no final digest (--no-digest, "
+            + "--legacy), read the received file back once the sender has its answer and report its SHA-256 "
+            + "(compared with nothing; costs a read of the whole image).")
+    boolean localDigest;
+
+    /**
+     * The receiver's result as printed with --json; {@code digest} says what {@code sha256} is: hash_list or
+     * whole_file (the sender's final digest, compared), local (computed here alone), none (sha256 null).
+     */
+    record Received(String file, String protocol, long bytesWritten, int syncs, long finalLength, String sha256,
+                    String digest) {}
 
     @Override
     public Integer call() throws Exception {
@@ -208,7 +218,8 @@ final class CopyCommand implements Callable<Integer> {
 
     private Integer send() throws Exception {
         for (var o : List.<Object[]>of(new Object[] {inFd, "-i"}, new Object[] {listen, "--listen"},
-                new Object[] {keep ? true : null, "--keep"}, new Object[] {resume ? true : null, "--resume"})) {
+                new Object[] {keep ? true : null, "--keep"}, new Object[] {resume ? true : null, "--resume"},
+                new Object[] {localDigest ? true : null, "--local-digest"})) {
             if (o[0] != null) {
                 throw usage(o[1] + " is a receiver option; it cannot be used with -s");
             }
@@ -375,7 +386,8 @@ final class CopyCommand implements Callable<Integer> {
         if (listen != null && (inFd != null || feedbackFd != null)) {
             throw usage("--listen carries both directions; it cannot be combined with -i or -f");
         }
-        Receiver.Options opts = Receiver.Options.defaults().withKeep(keep).withResume(resume);
+        Receiver.Options opts = Receiver.Options.defaults().withKeep(keep).withResume(resume)
+                .withLocalDigest(localDigest);
         Receiver.Result r;
         PrintWriter err = spec.commandLine().getErr();
         if (listen != null) {
@@ -407,14 +419,20 @@ final class CopyCommand implements Callable<Integer> {
             }
         }
         Received out = new Received(file.toString(), r.protocol(), r.bytesWritten(), r.syncs(), r.finalLength(),
-                r.sha256() == null ? null : HexFormat.of().formatHex(r.sha256()));
+                r.sha256() == null ? null : HexFormat.of().formatHex(r.sha256()),
+                r.digest().name().toLowerCase(Locale.ROOT));
         PrintWriter o = spec.commandLine().getOut();
         if (common.json()) {
             Json.print(o, out);
         } else if (!common.quiet()) {
             o.println("received " + out.file() + " (" + out.protocol() + "): " + Sizes.human(out.bytesWritten())
                     + " written, " + out.syncs() + " syncs, " + out.finalLength() + " bytes"
-                    + (out.sha256() != null ? ", sha256 " + out.sha256() : ""));
+                    + switch (r.digest()) {
+                        case NONE -> "";
+                        case HASH_LIST -> ", final digest (hash list) verified with the sender: " + out.sha256();
+                        case WHOLE_FILE -> ", final digest (whole file) verified with the sender: " + out.sha256();
+                        case LOCAL -> ", sha256 " + out.sha256() + " (computed here, not compared)";
+                    });
             o.flush();
         }
         return ExitCodes.OK;

@@ -53,6 +53,7 @@ class CopyCommandTest {
         "a delta file as source|-s DISK/root.hdd -d OUT|is not a DiskDescriptor.xml",
         "digest on legacy|-s DISK --to 127.0.0.1:1 --legacy --digest|--digest needs the jvz protocol",
         "digest on the receiver|-d OUT --no-digest|--no-digest is a sender option",
+        "local digest on the sender|-s DISK -d OUT --local-digest|--local-digest is a receiver option",
     })
     void badCommandLinesAreOneLineAndExitTwo(String name, String args, String message) {
         String[] argv = ("ploop copy " + args).replace("DISK", hdd.toString())
@@ -159,5 +160,42 @@ class CopyCommandTest {
         assertThat(sent.get("verify").get("sha256").asText()).as("the final digest is on by default over TCP")
                 .isEqualTo(j.get("sha256").asText());
         assertThat(sent.get("verify").get("range_size").asInt()).isEqualTo(4 << 20);
+        assertThat(j.get("digest").asText()).as("the sha256 is the hash list both ends compared")
+                .isEqualTo("hash_list");
+    }
+
+    @ParameterizedTest(name = "--local-digest {0}")
+    @CsvSource({"false", "true"})
+    void withoutAFinalDigestTheReceiverHashesItsFileOnlyWhenAsked(boolean local) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path got = tmp.resolve("received.hdd");
+        String[] recv = local
+                ? new String[] {"ploop", "copy", "--json", "--local-digest", "-d", got.toString(), "--listen", "127.0.0.1:" + port}
+                : new String[] {"ploop", "copy", "--json", "-d", got.toString(), "--listen", "127.0.0.1:" + port};
+        CompletableFuture<Cli.Result> receiver = CompletableFuture.supplyAsync(() -> Cli.run(recv));
+        Cli.Result s = null;
+        for (int i = 0; i < 100; i++) { // the receiver binds within moments; no fixed sleep
+            s = Cli.run("ploop", "copy", "--json", "--no-digest", "-s", xml.toString(), "--to", "127.0.0.1:" + port);
+            if (s.exitCode() == 0 || !s.err().contains("cannot connect")) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertThat(s.exitCode()).as(s.toString()).isZero();
+        Cli.Result r = receiver.get(60, TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        JsonNode j = Json.mapper().readTree(r.out());
+        assertThat(Json.mapper().readTree(s.out()).get("verify").isNull()).as("no final digest was sent").isTrue();
+        if (local) {
+            assertThat(j.get("digest").asText()).isEqualTo("local");
+            assertThat(j.get("sha256").asText()).isEqualTo(Disks.sha256(got));
+        } else {
+            assertThat(j.get("digest").asText()).isEqualTo("none");
+            assertThat(j.get("sha256").isNull()).as("nothing was hashed, nothing is claimed").isTrue();
+        }
+        assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(top()));
     }
 }

@@ -91,6 +91,10 @@ final class CtFixture implements AutoCloseable {
         return "9" + RUN + SEQ.incrementAndGet();
     }
 
+    /**
+     * The ct module's one "needs this tool" check: skips the test where {@code tool} is not on PATH,
+     * but fails it when CI=true, since CI must have every tool (scripts/install-deps.sh).
+     */
     static void requireTool(String tool) {
         if (!Exec.onPath(tool)) {
             if ("true".equals(System.getenv("CI"))) {

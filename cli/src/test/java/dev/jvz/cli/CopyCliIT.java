@@ -245,9 +245,7 @@ class CopyCliIT {
     @Test
     void aCopyCutInPassOneResumesFromTheKeptPartialFileAndSendsOnlyWhatIsMissing() throws Exception {
         initAndMount();
-        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
-                "count=160", "conv=fsync", "status=none"));
-        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        fillMounted(160);
         proc.ok("ploop", "umount", desc());
         long fileSize = Files.size(top());
         assertThat(fileSize).isGreaterThan(150L << 20);
@@ -255,21 +253,9 @@ class CopyCliIT {
         int port = freePort();
         Path out = work.resolve("received.hdd");
         Path rErr = work.resolve("receiver1.err");
-        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--keep",
-                "--listen", "127.0.0.1:" + port), work.resolve("receiver1.out"), rErr).start();
-        awaitListening(rErr);
-        // Paced so that pass 1 takes ~8 s and the cut lands in its middle.
-        Process sender = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-s", desc(), "--to",
-                "127.0.0.1:" + port, "--bwlimit", "20M"), work.resolve("sender1.out"), work.resolve("sender1.err"))
-                .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.exists(out) || Files.size(out) < fileSize / 3) {
-            if (System.nanoTime() > deadline || !sender.isAlive()) {
-                fail("the receiver's file did not reach a third of " + fileSize + " bytes: "
-                        + Files.readString(work.resolve("sender1.err")) + Files.readString(rErr));
-            }
-            Thread.sleep(20);
-        }
+        PacedCopy first = startPacedCopyUntilAThird(port, out, fileSize);
+        Process receiver = first.receiver();
+        Process sender = first.sender();
         sender.destroyForcibly(); // SIGKILL: the connection breaks mid pass 1
         assertThat(sender.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(receiver.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -311,28 +297,13 @@ class CopyCliIT {
     @Test
     void aMountedDiskCopyResumesAfterTheReceiverWasKilled() throws Exception {
         initAndMount();
-        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
-                "count=160", "conv=fsync", "status=none"));
-        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        fillMounted(160);
         startWriter();
         int port = freePort();
         Path out = work.resolve("received.hdd");
-        Path rErr = work.resolve("receiver1.err");
-        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--keep",
-                "--listen", "127.0.0.1:" + port), work.resolve("receiver1.out"), rErr).start();
-        awaitListening(rErr);
-        Process sender = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-s", desc(), "--to",
-                "127.0.0.1:" + port, "--bwlimit", "20M"), work.resolve("sender1.out"), work.resolve("sender1.err"))
-                .start();
-        long fileSize = Files.size(top());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.exists(out) || Files.size(out) < fileSize / 3) {
-            if (System.nanoTime() > deadline || !sender.isAlive()) {
-                fail("the receiver's file did not reach a third of " + fileSize + " bytes: "
-                        + Files.readString(work.resolve("sender1.err")) + Files.readString(rErr));
-            }
-            Thread.sleep(20);
-        }
+        PacedCopy first = startPacedCopyUntilAThird(port, out, Files.size(top()));
+        Process receiver = first.receiver();
+        Process sender = first.sender();
         receiver.destroyForcibly(); // SIGKILL: no cleanup, the partial file stays
         assertThat(receiver.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(sender.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -370,9 +341,7 @@ class CopyCliIT {
     void aCopyTheNodeRunsShowsTheProgressLineOnATerminal() throws Exception {
         LauncherIT.requireTool("script");
         initAndMount();
-        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
-                "count=64", "conv=fsync", "status=none"));
-        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+        fillMounted(64);
         startWriter();
         int port = freePort();
         Path out = work.resolve("received.hdd");
@@ -388,6 +357,40 @@ class CopyCliIT {
         assertThat(s.out()).as(s.out()).contains("\rcopy: pass 1 LIVE", " sent (file ", " dirty", "ETA ",
                 "final digest verified by both ends");
         afterTheCopy(out);
+    }
+
+    /** Fills the mounted disk's file system with {@code mib} MiB of random data, fsynced. */
+    private void fillMounted(int mib) throws Exception {
+        JvzProcess.Run fill = proc.exec(List.of("dd", "if=/dev/urandom", "of=" + mnt.resolve("fill"), "bs=1M",
+                "count=" + mib, "conv=fsync", "status=none"));
+        assertThat(fill.exitCode()).as(fill.toString()).isZero();
+    }
+
+    /** The two ends of a copy started by {@link #startPacedCopyUntilAThird}. */
+    private record PacedCopy(Process receiver, Process sender) {}
+
+    /**
+     * Starts a receiver (--keep, output and errors in work/receiver1.*) into {@code out} and a sender
+     * of the disk paced at 20 MB/s (work/sender1.*), so pass 1 of a 160 MiB disk takes ~8 s; returns
+     * once the receiver's file holds a third of {@code fileSize}, for a cut in the middle of pass 1.
+     */
+    private PacedCopy startPacedCopyUntilAThird(int port, Path out, long fileSize) throws Exception {
+        Path rErr = work.resolve("receiver1.err");
+        Process receiver = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-d", out.toString(), "--keep",
+                "--listen", "127.0.0.1:" + port), work.resolve("receiver1.out"), rErr).start();
+        awaitListening(rErr);
+        Process sender = proc.builder(List.of(jvz.toString(), "ploop", "copy", "-s", desc(), "--to",
+                "127.0.0.1:" + port, "--bwlimit", "20M"), work.resolve("sender1.out"), work.resolve("sender1.err"))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(out) || Files.size(out) < fileSize / 3) {
+            if (System.nanoTime() > deadline || !sender.isAlive()) {
+                fail("the receiver's file did not reach a third of " + fileSize + " bytes: "
+                        + Files.readString(work.resolve("sender1.err")) + Files.readString(rErr));
+            }
+            Thread.sleep(20);
+        }
+        return new PacedCopy(receiver, sender);
     }
 
     private static void assertReport(JsonNode r) {

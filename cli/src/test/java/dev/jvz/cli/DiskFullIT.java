@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,12 +27,8 @@ class DiskFullIT {
     @BeforeEach
     void mountSmallFileSystem() throws Exception {
         LauncherIT.requireTool("mount");
-        if (!"root".equals(System.getProperty("user.name"))) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("DiskFullIT mounts a tmpfs and needs root");
-            }
-            Assumptions.assumeTrue(false, "not root: cannot mount a tmpfs");
-        }
+        LauncherIT.require("root".equals(System.getProperty("user.name")), "DiskFullIT mounts a tmpfs and needs root",
+                "not root: cannot mount a tmpfs");
         small = Files.createDirectory(work.resolve("small"));
         exec("mount", "-t", "tmpfs", "-o", "size=3M", "jvz-diskfull", small.toString());
     }

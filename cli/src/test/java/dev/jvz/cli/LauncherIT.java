@@ -126,11 +126,21 @@ class LauncherIT {
                 break;
             }
         }
-        if (!found) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail(tool + " is not installed; scripts/install-deps.sh must provide it");
-            }
-            Assumptions.assumeTrue(false, tool + " is not installed");
+        require(found, tool + " is not installed; scripts/install-deps.sh must provide it", tool + " is not installed");
+    }
+
+    /**
+     * The cli module's one "this test needs X" check (HELPERS.md): skips with {@code skipReason} unless
+     * {@code present}, but fails with {@code ciFailure} under CI=true, where a missing X is a broken
+     * environment.
+     */
+    static void require(boolean present, String ciFailure, String skipReason) {
+        if (present) {
+            return;
         }
+        if ("true".equals(System.getenv("CI"))) {
+            fail(ciFailure);
+        }
+        Assumptions.assumeTrue(false, skipReason);
     }
 }

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,12 +33,8 @@ class PloopCliIT {
         for (String t : List.of("qemu-img", "mkfs.ext4", "losetup", "nbdfuse", "fusermount3")) {
             LauncherIT.requireTool(t);
         }
-        if (!Files.exists(Path.of("/dev/fuse"))) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("/dev/fuse is missing: init -t ext4 cannot attach the disk");
-            }
-            Assumptions.assumeTrue(false, "/dev/fuse is missing");
-        }
+        LauncherIT.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing: init -t ext4 cannot attach the disk",
+                "/dev/fuse is missing");
         jvz = LauncherIT.locateLauncher();
     }
 

@@ -1,14 +1,12 @@
 package dev.jvz.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jvz.copy.FaultRig.Protocol;
 import dev.jvz.copy.FaultRig.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,12 +28,9 @@ class CopyFaultsDiskFullIT {
 
     @BeforeEach
     void mountTinyTmpfs() throws Exception {
-        ReceiverDiskFullIT.requireTool("mount");
-        ReceiverDiskFullIT.requireTool("umount");
-        if (!"root".equals(System.getProperty("user.name"))) {
-            if ("true".equals(System.getenv("CI"))) fail("this test mounts a tmpfs and must run as root in CI");
-            Assumptions.assumeTrue(false, "mounting a tmpfs needs root");
-        }
+        TestEnv.requireTool("mount");
+        TestEnv.requireTool("umount");
+        TestEnv.requireRoot("this test mounts a tmpfs");
         mnt = Files.createDirectory(dir.resolve("mnt"));
         ReceiverDiskFullIT.run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString());
     }

@@ -3,11 +3,9 @@ package dev.jvz.copy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,28 +16,11 @@ class LiveCopyQemuIT {
     @TempDir
     Path dir;
 
-    private static void requireTool(String tool) {
-        String path = System.getenv("PATH");
-        boolean found = false;
-        if (path != null) {
-            for (String d : path.split(File.pathSeparator)) {
-                found |= !d.isEmpty() && Files.isExecutable(Path.of(d, tool));
-            }
-        }
-        if (found) {
-            return;
-        }
-        if ("true".equals(System.getenv("CI"))) {
-            fail(tool + " is not installed but CI=true; run scripts/install-deps.sh (package qemu-utils)");
-        }
-        Assumptions.assumeTrue(false, tool + " is not installed; skipping (install qemu-utils to run this test)");
-    }
-
     @ParameterizedTest(name = "seed {0}, granule {1}")
     @CsvSource({"11, 4096", "12, 512"})
     @Timeout(120)
     void copyOfALiveImagePassesQemuImgCheck(long seed, int granule) throws Exception {
-        requireTool("qemu-img");
+        TestEnv.requireTool("qemu-img");
         Path copy = dir.resolve("copy.hdd");
         LiveCopyWritersTest.copyLive(dir, copy, seed, granule, null);
         Path out = dir.resolve("check.out");

@@ -2,7 +2,6 @@ package dev.jvz.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,20 +19,6 @@ class ReceiverDiskFullIT {
     @TempDir
     Path dir;
     Path mnt;
-
-    static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(d, tool))) return true;
-        }
-        return false;
-    }
-
-    static void requireTool(String tool) {
-        if (!onPath(tool)) {
-            if ("true".equals(System.getenv("CI"))) fail(tool + " is not installed");
-            else Assumptions.assumeTrue(false, tool + " is not installed");
-        }
-    }
 
     static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -46,12 +30,9 @@ class ReceiverDiskFullIT {
 
     @BeforeEach
     void mountSmallTmpfs() throws Exception {
-        requireTool("mount");
-        requireTool("umount");
-        if (!"root".equals(System.getProperty("user.name"))) {
-            if ("true".equals(System.getenv("CI"))) fail("this test mounts a tmpfs and must run as root in CI");
-            Assumptions.assumeTrue(false, "mounting a tmpfs needs root");
-        }
+        TestEnv.requireTool("mount");
+        TestEnv.requireTool("umount");
+        TestEnv.requireRoot("this test mounts a tmpfs");
         mnt = Files.createDirectory(dir.resolve("mnt"));
         run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString());
     }

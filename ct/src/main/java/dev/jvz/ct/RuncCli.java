@@ -3,7 +3,7 @@ package dev.jvz.ct;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import dev.jvz.node.Exec;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,18 +114,10 @@ final class RuncCli implements Runc {
         }
     }
 
+    /** {@link Exec#drain}, but an unreadable pipe becomes a note in the output: the exit code still tells. */
     private static CompletableFuture<String> drain(InputStream in) {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (in) {
-                ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                in.transferTo(buf);
-                f.complete(buf.toString(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                f.complete("(output unreadable: " + e.getMessage() + ")");
-            }
-        });
-        return f;
+        return Exec.drain(in).exceptionally(e -> "(output unreadable: "
+                + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")");
     }
 
     @Override

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,19 +35,10 @@ class BusyboxTemplateIT {
 
     @BeforeAll
     static void tools() {
-        requireTool("runc");
-        requireTool("tar");
+        CtFixture.requireTool("runc");
+        CtFixture.requireTool("tar");
         if (!Files.isExecutable(Templates.DEFAULT_BUSYBOX)) {
-            requireTool("busybox-static (/bin/busybox)");
-        }
-    }
-
-    static void requireTool(String tool) {
-        if (!Exec.onPath(tool)) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail(tool + " is missing (CI=true): run scripts/install-deps.sh");
-            }
-            Assumptions.assumeTrue(false, tool + " is not installed");
+            CtFixture.requireTool("busybox-static (/bin/busybox)");
         }
     }
 

@@ -16,30 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The failure paths of the proof: each gives a message that says what happened and what to do, and
  * leaves the host clean (no mount, loop device, FUSE mount, export, runc state, cgroup or namespace).
  */
-class ContainerFailureIT {
-    @TempDir
-    Path tmp;
-    CtFixture fx;
-    Containers cts;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new CtFixture(tmp, false, Map.of("STOP_TIMEOUT", "1"));
-        cts = fx.cts;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fx.close();
+class ContainerFailureIT extends ContainerTestBase {
+    @Override
+    CtFixture newFixture(Path root) throws Exception {
+        return new CtFixture(root, false, Map.of("STOP_TIMEOUT", "1"));
     }
 
     @Test
@@ -108,9 +94,7 @@ class ContainerFailureIT {
         }
         cts.start(ctid);
         assertThat(cts.exec(ctid, List.of("/bin/true"), null, Duration.ofSeconds(20)).exitCode()).isZero();
-        cts.stop(ctid, true);
-        cts.destroy(ctid);
-        assertThat(fx.leftovers(ctid)).isEmpty();
+        fx.killDestroyAndAssertClean(ctid);
     }
 
     @Test

@@ -7,10 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One container through its whole life with real runc and a real (in-process) node: create from the
@@ -18,35 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * disk growth, a live snapshot, and a destroy that leaves nothing on the host. One container serves
  * every step to keep the suite fast; each step asserts what it proves.
  */
-class ContainerLifecycleIT {
+class ContainerLifecycleIT extends ContainerTestBase {
     private static final Duration T = Duration.ofSeconds(20);
-
-    @TempDir
-    Path tmp;
-    CtFixture fx;
-    Containers cts;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new CtFixture(tmp);
-        cts = fx.cts;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fx.close();
-    }
-
-    private String sh(String ctid, String script) throws CtException {
-        Runc.ExecResult r = cts.exec(ctid, List.of("/bin/sh", "-c", script), null, T);
-        assertThat(r.exitCode()).as("'%s' failed: %s", script, r.stderr()).isZero();
-        return r.stdout().strip();
-    }
-
-    private long dfKb(String ctid) throws CtException {
-        String[] lines = sh(ctid, "df -k /").split("\n");
-        return Long.parseLong(lines[lines.length - 1].trim().split("\\s+")[1]);
-    }
 
     @Test
     void aContainerLivesFromCreateToDestroyAndLeavesNothingBehind() throws Exception {
@@ -58,13 +28,13 @@ class ContainerLifecycleIT {
 
         cts.start(ctid);
         assertThat(cts.status(ctid).line()).isEqualTo("CTID " + ctid + " exist mounted running");
-        assertThat(sh(ctid, "hostname")).isEqualTo("ct-" + ctid + ".test");
+        assertThat(fx.sh(ctid, "hostname")).isEqualTo("ct-" + ctid + ".test");
         // stdin is passed through and the exit code comes back
         Runc.ExecResult cat = cts.exec(ctid, List.of("/bin/sh", "-c", "cat; exit 3"),
                 "through stdin".getBytes(StandardCharsets.UTF_8), T);
         assertThat(cat.stdout()).isEqualTo("through stdin");
         assertThat(cat.exitCode()).isEqualTo(3);
-        sh(ctid, "echo persisted > /root/file.txt");
+        fx.sh(ctid, "echo persisted > /root/file.txt");
 
         List<CtInfo> running = cts.list(false);
         assertThat(running).extracting(CtInfo::ctid).containsExactly(ctid);
@@ -73,7 +43,7 @@ class ContainerLifecycleIT {
         assertThat(running.getFirst().hostname()).isEqualTo("ct-" + ctid + ".test");
 
         // suspend freezes a counter loop; resume lets it go on
-        sh(ctid, "(i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done) "
+        fx.sh(ctid, "(i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done) "
                 + "</dev/null >/dev/null 2>&1 &");
         Path counter = c.veRoot().resolve("tmp/counter");
         long before = awaitCounterAbove(counter, 2);
@@ -103,17 +73,17 @@ class ContainerLifecycleIT {
         // set --hostname and --nameserver reach the running container (UTS namespace, /etc files)
         cts.set(ctid, new SetRequest("renamed-" + ctid, null, null, false, List.of("10.0.0.53"), null, null, null, null,
                 null, null), false);
-        assertThat(sh(ctid, "hostname")).isEqualTo("renamed-" + ctid);
-        assertThat(sh(ctid, "cat /etc/hostname")).isEqualTo("renamed-" + ctid);
-        assertThat(sh(ctid, "cat /etc/resolv.conf")).contains("nameserver 10.0.0.53");
+        assertThat(fx.sh(ctid, "hostname")).isEqualTo("renamed-" + ctid);
+        assertThat(fx.sh(ctid, "cat /etc/hostname")).isEqualTo("renamed-" + ctid);
+        assertThat(fx.sh(ctid, "cat /etc/resolv.conf")).contains("nameserver 10.0.0.53");
         assertThat(cts.config(ctid).hostname()).as("not saved without --save").isEqualTo("ct-" + ctid + ".test");
 
         // set --diskspace grows the disk and the mounted file system online
-        long dfBefore = dfKb(ctid);
+        long dfBefore = fx.dfKb(ctid);
         Containers.SetResult grown = cts.set(ctid, SetRequest.none().withDiskspace(512L << 20), false);
         boolean online = grown.warnings().isEmpty();
         if (online) {
-            assertThat(dfKb(ctid)).as("df before %d KiB", dfBefore).isGreaterThan(dfBefore + 200_000);
+            assertThat(fx.dfKb(ctid)).as("df before %d KiB", dfBefore).isGreaterThan(dfBefore + 200_000);
         } else {
             // Hosts that deny CAP_SYS_RESOURCE refuse online resize2fs; the warning says so, and the
             // file system fills the disk at the next start (checked after the restart below).
@@ -132,9 +102,9 @@ class ContainerLifecycleIT {
         assertThat(cts.list(false)).isEmpty();
         assertThat(cts.list(true)).extracting(CtInfo::status).containsExactly("stopped");
         cts.start(ctid);
-        assertThat(sh(ctid, "cat /root/file.txt")).isEqualTo("persisted");
-        assertThat(dfKb(ctid)).as("df before the grow %d KiB", dfBefore).isGreaterThan(dfBefore + 200_000);
-        assertThat(sh(ctid, "hostname")).isEqualTo("ct-" + ctid + ".test");
+        assertThat(fx.sh(ctid, "cat /root/file.txt")).isEqualTo("persisted");
+        assertThat(fx.dfKb(ctid)).as("df before the grow %d KiB", dfBefore).isGreaterThan(dfBefore + 200_000);
+        assertThat(fx.sh(ctid, "hostname")).isEqualTo("ct-" + ctid + ".test");
         assertThat(Files.readString(fx.cgroupDirs(ctid).stream().filter(p -> p.toString().contains("/memory/"))
                 .findFirst().orElseThrow().resolve("memory.limit_in_bytes")).strip()).isEqualTo(Long.toString(300L << 20));
 

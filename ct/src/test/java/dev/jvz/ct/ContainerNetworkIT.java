@@ -9,33 +9,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two containers on the routed network reach each other by IP from their own namespaces; an address
  * added live is reachable at once and one removed live is not; stop and destroy leave no namespace or
  * host veth behind.
  */
-class ContainerNetworkIT {
+class ContainerNetworkIT extends ContainerTestBase {
     private static final Duration T = Duration.ofSeconds(20);
 
-    @TempDir
-    Path tmp;
-    CtFixture fx;
-    Containers cts;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new CtFixture(tmp, true, Map.of());
-        cts = fx.cts;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fx.close();
+    @Override
+    CtFixture newFixture(Path root) throws Exception {
+        return new CtFixture(root, true, Map.of());
     }
 
     /** A test subnet derived from this JVM's pid, so parallel or leftover runs do not collide. */
@@ -69,9 +55,7 @@ class ContainerNetworkIT {
         assertThat(cts.config(b).ipAddresses()).containsExactly(InetAddress.ofLiteral(ip(2)));
 
         for (String ct : List.of(a, b)) {
-            cts.stop(ct, true);
-            cts.destroy(ct);
-            assertThat(fx.leftovers(ct)).isEmpty();
+            fx.killDestroyAndAssertClean(ct);
             assertThat(fx.network.exists(ct)).isFalse();
             assertThat(Exec.run(T, List.of("ip", "link", "show", "ve" + ct)).exitCode()).isNotZero();
         }

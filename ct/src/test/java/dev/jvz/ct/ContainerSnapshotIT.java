@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jvz.image.SnapshotInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Disk snapshots of a container: taken stopped (directly on the disk) and running (through the node,
@@ -19,40 +15,20 @@ import org.junit.jupiter.api.io.TempDir;
  * snapshot is deleted live (same init, data intact) and a switch of a running container stops,
  * switches and starts it again.
  */
-class ContainerSnapshotIT {
-    @TempDir
-    Path tmp;
-    CtFixture fx;
-    Containers cts;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new CtFixture(tmp);
-        cts = fx.cts;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fx.close();
-    }
-
-    private void sh(String ctid, String script) throws CtException {
-        assertThat(cts.exec(ctid, List.of("/bin/sh", "-c", script), null, Duration.ofSeconds(20)).exitCode()).isZero();
-    }
-
+class ContainerSnapshotIT extends ContainerTestBase {
     @Test
     void snapshotsTakenStoppedAndRunningCanBeSwitchedToAndDeleted() throws Exception {
         String ctid = CtFixture.newCtid();
         CtConfig c = cts.create(CreateRequest.of(ctid, "busybox"));
         cts.start(ctid);
-        sh(ctid, "echo one > /root/one; sync");
+        fx.sh(ctid, "echo one > /root/one; sync");
         cts.stop(ctid, false);
         String stopped = cts.snapshot(ctid, null);
 
         cts.start(ctid);
-        sh(ctid, "echo two > /root/two");
+        fx.sh(ctid, "echo two > /root/two");
         String running = cts.snapshot(ctid, null);
-        sh(ctid, "echo three > /root/three");
+        fx.sh(ctid, "echo three > /root/three");
         cts.stop(ctid, false);
 
         List<SnapshotInfo> list = cts.snapshots(ctid);
@@ -70,15 +46,7 @@ class ContainerSnapshotIT {
         cts.start(ctid);
         assertThat(Files.readString(c.veRoot().resolve("root/one"))).isEqualTo("one\n");
         assertThat(c.veRoot().resolve("root/two")).doesNotExist();
-        cts.stop(ctid, true);
-        cts.destroy(ctid);
-        assertThat(fx.leftovers(ctid)).isEmpty();
-    }
-
-    private String out(String ctid, String script) throws CtException {
-        Runc.ExecResult r = cts.exec(ctid, List.of("/bin/sh", "-c", script), null, Duration.ofSeconds(30));
-        assertThat(r.exitCode()).as(script + ": " + r.stderr()).isZero();
-        return r.stdout().strip();
+        fx.killDestroyAndAssertClean(ctid);
     }
 
     @Test
@@ -86,12 +54,12 @@ class ContainerSnapshotIT {
         String ctid = CtFixture.newCtid();
         cts.create(CreateRequest.of(ctid, "busybox"));
         cts.start(ctid);
-        sh(ctid, "echo one > /root/one; dd if=/dev/urandom of=/root/big bs=1M count=8 2>/dev/null; sync");
-        String bigSum = out(ctid, "md5sum /root/big");
+        fx.sh(ctid, "echo one > /root/one; dd if=/dev/urandom of=/root/big bs=1M count=8 2>/dev/null; sync");
+        String bigSum = fx.sh(ctid, "md5sum /root/big");
         String s1 = cts.snapshot(ctid, null);
-        sh(ctid, "echo two > /root/two; "
+        fx.sh(ctid, "echo two > /root/two; "
                 + "dd if=/dev/urandom of=/root/big bs=1M count=2 seek=3 conv=notrunc 2>/dev/null; sync");
-        String bigSum2 = out(ctid, "md5sum /root/big");
+        String bigSum2 = fx.sh(ctid, "md5sum /root/big");
         assertThat(bigSum2).isNotEqualTo(bigSum);
         int pid = cts.status(ctid).pid();
 
@@ -100,31 +68,23 @@ class ContainerSnapshotIT {
         assertThat(cts.snapshots(ctid)).extracting(SnapshotInfo::uuid).doesNotContain(s1).hasSize(1);
         assertThat(cts.status(ctid).state()).isEqualTo(CtStatus.State.RUNNING);
         assertThat(cts.status(ctid).pid()).as("not restarted").isEqualTo(pid);
-        assertThat(out(ctid, "cat /root/one /root/two")).isEqualTo("one\ntwo");
-        assertThat(out(ctid, "md5sum /root/big")).isEqualTo(bigSum2);
+        assertThat(fx.sh(ctid, "cat /root/one /root/two")).isEqualTo("one\ntwo");
+        assertThat(fx.sh(ctid, "md5sum /root/big")).isEqualTo(bigSum2);
 
         // Switch while running: stopped, switched, started again; the later state is gone.
-        sh(ctid, "echo three > /root/three; sync");
+        fx.sh(ctid, "echo three > /root/three; sync");
         String s2 = cts.snapshot(ctid, null);
-        sh(ctid, "echo four > /root/four; rm /root/one; sync");
+        fx.sh(ctid, "echo four > /root/four; rm /root/one; sync");
         assertThatThrownBy(() -> cts.switchSnapshot(ctid, "{11111111-2222-3333-4444-555555555555}"))
                 .isInstanceOf(CtException.class).hasMessageContaining("no snapshot");
         assertThat(cts.status(ctid).pid()).as("a wrong GUID stops nothing").isEqualTo(pid);
         assertThat(cts.switchSnapshot(ctid, s2)).as("restarted").isTrue();
         assertThat(cts.status(ctid).state()).isEqualTo(CtStatus.State.RUNNING);
         assertThat(cts.status(ctid).pid()).isNotEqualTo(pid);
-        assertThat(out(ctid, "cat /root/one /root/two /root/three")).isEqualTo("one\ntwo\nthree");
-        assertThat(out(ctid, "ls /root")).doesNotContain("four");
-        assertThat(out(ctid, "md5sum /root/big")).isEqualTo(bigSum2);
-        cts.stop(ctid, true);
-        cts.destroy(ctid);
-        assertThat(fx.leftovers(ctid)).isEmpty();
-    }
-
-    private long dfKb(String ctid) throws CtException {
-        String[] lines = cts.exec(ctid, List.of("/bin/sh", "-c", "df -k /"), null, Duration.ofSeconds(20)).stdout()
-                .strip().split("\n");
-        return Long.parseLong(lines[lines.length - 1].trim().split("\\s+")[1]);
+        assertThat(fx.sh(ctid, "cat /root/one /root/two /root/three")).isEqualTo("one\ntwo\nthree");
+        assertThat(fx.sh(ctid, "ls /root")).doesNotContain("four");
+        assertThat(fx.sh(ctid, "md5sum /root/big")).isEqualTo(bigSum2);
+        fx.killDestroyAndAssertClean(ctid);
     }
 
     @Test
@@ -132,16 +92,14 @@ class ContainerSnapshotIT {
         String ctid = CtFixture.newCtid();
         cts.create(CreateRequest.of(ctid, "busybox"));
         cts.start(ctid);
-        long before = dfKb(ctid);
+        long before = fx.dfKb(ctid);
         cts.stop(ctid, false);
         assertThat(cts.set(ctid, SetRequest.none().withDiskspace(512L << 20), false).warnings()).isEmpty();
         assertThat(cts.config(ctid).diskspace()).isEqualTo(512L << 20);
         assertThatThrownBy(() -> cts.set(ctid, SetRequest.none().withDiskspace(64L << 20), true))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("can grow a disk but not shrink it");
         cts.start(ctid);
-        assertThat(dfKb(ctid)).as("df before %d KiB", before).isGreaterThan(before + 200_000);
-        cts.stop(ctid, true);
-        cts.destroy(ctid);
-        assertThat(fx.leftovers(ctid)).isEmpty();
+        assertThat(fx.dfKb(ctid)).as("df before %d KiB", before).isGreaterThan(before + 200_000);
+        fx.killDestroyAndAssertClean(ctid);
     }
 }

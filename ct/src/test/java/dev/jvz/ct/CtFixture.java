@@ -1,5 +1,6 @@
 package dev.jvz.ct;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jvz.node.Exec;
@@ -90,6 +91,10 @@ final class CtFixture implements AutoCloseable {
         return "9" + RUN + SEQ.incrementAndGet();
     }
 
+    /**
+     * The ct module's one "needs this tool" check: skips the test where {@code tool} is not on PATH,
+     * but fails it when CI=true, since CI must have every tool (scripts/install-deps.sh).
+     */
     static void requireTool(String tool) {
         if (!Exec.onPath(tool)) {
             if ("true".equals(System.getenv("CI"))) {
@@ -97,6 +102,29 @@ final class CtFixture implements AutoCloseable {
             }
             Assumptions.assumeTrue(false, tool + " is not installed");
         }
+    }
+
+    /** How long a test's command inside a container may take. */
+    static final Duration EXEC_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Runs {@code script} with /bin/sh inside {@code ctid}, asserts it exits 0, returns its stripped stdout. */
+    String sh(String ctid, String script) throws CtException {
+        Runc.ExecResult r = cts.exec(ctid, List.of("/bin/sh", "-c", script), null, EXEC_TIMEOUT);
+        assertThat(r.exitCode()).as("'%s' failed: %s", script, r.stderr()).isZero();
+        return r.stdout().strip();
+    }
+
+    /** The size in KiB of the file system mounted at / inside the running {@code ctid}, as df shows it. */
+    long dfKb(String ctid) throws CtException {
+        String[] lines = sh(ctid, "df -k /").split("\n");
+        return Long.parseLong(lines[lines.length - 1].trim().split("\\s+")[1]);
+    }
+
+    /** Stops {@code ctid} fast (SIGKILL at once), destroys it, then asserts the host holds nothing of it. */
+    void killDestroyAndAssertClean(String ctid) throws Exception {
+        cts.stop(ctid, true);
+        cts.destroy(ctid);
+        assertThat(leftovers(ctid)).isEmpty();
     }
 
     /** The cgroup directories runc made for {@code ctid}, in every v1 hierarchy and the unified one. */

@@ -2,7 +2,6 @@ package dev.jvz.ct;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jvz.node.Exec;
 import java.io.IOException;
@@ -35,19 +34,10 @@ class CtNetworkIT {
 
     private CtNetwork net;
 
-    static void requireTool(String tool) {
-        if (!Exec.onPath(tool)) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail(tool + " is not installed; scripts/install-deps.sh must install it in CI");
-            }
-            Assumptions.assumeTrue(false, tool + " is not installed");
-        }
-    }
-
     @BeforeEach
     void setUp() throws CtException {
-        requireTool("ip");
-        requireTool("busybox");
+        CtFixture.requireTool("ip");
+        CtFixture.requireTool("busybox");
         net = new CtNetwork(PREFIX);
         net.cleanupAll();
     }

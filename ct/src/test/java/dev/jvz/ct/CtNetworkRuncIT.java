@@ -33,9 +33,9 @@ class CtNetworkRuncIT {
 
     @BeforeEach
     void setUp() throws CtException {
-        CtNetworkIT.requireTool("ip");
-        CtNetworkIT.requireTool("runc");
-        CtNetworkIT.requireTool("busybox");
+        CtFixture.requireTool("ip");
+        CtFixture.requireTool("runc");
+        CtFixture.requireTool("busybox");
         net = new CtNetwork(PREFIX);
         net.cleanupAll();
     }

@@ -21,7 +21,7 @@ class DebianTemplateIT {
 
     @BeforeAll
     static void tools() {
-        BusyboxTemplateIT.requireTool("debootstrap");
+        CtFixture.requireTool("debootstrap");
     }
 
     @Test

@@ -32,7 +32,7 @@ class TarIT {
     @BeforeAll
     static void tools() {
         for (String t : List.of("tar", "mkfs.ext4", "mount", "umount", "mknod")) {
-            BusyboxTemplateIT.requireTool(t);
+            CtFixture.requireTool(t);
         }
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.jvz.image.CheckReport.Finding;
 import dev.jvz.image.CheckReport.Kind;
 import dev.jvz.image.CheckReport.Severity;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,20 +43,7 @@ class CheckQemuIT {
 
     @BeforeAll
     static void tools() {
-        requireTool("qemu-img");
-    }
-
-    static void requireTool(String tool) {
-        boolean found = false;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            found |= Files.isExecutable(Path.of(d, tool));
-        }
-        if (!found) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail(tool + " is not installed; run scripts/install-deps.sh");
-            }
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, tool + " is not installed");
-        }
+        QemuTools.requireTool("qemu-img");
     }
 
     /** What qemu-img check said. */

@@ -1,9 +1,7 @@
 package dev.jvz.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,25 +30,6 @@ class DiskQemuIT {
 
     @TempDir
     Path tmp;
-
-    static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static void requireTool(String tool) {
-        if (!onPath(tool)) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail(tool + " is not installed; run scripts/install-deps.sh");
-            } else {
-                Assumptions.assumeTrue(false, tool + " is not installed");
-            }
-        }
-    }
 
     static String run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -115,7 +93,7 @@ class DiskQemuIT {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void qemuAcceptsEveryDeltaAfterSnapshotGrowAndMerge(int version) throws Exception {
-        requireTool("qemu-img");
+        QemuTools.requireTool("qemu-img");
         Path dir = Files.createDirectories(tmp.resolve("disk"));
         Random r = new Random(version * 13L);
         long clusters = ONE_HEADER_CLUSTER_ENTRIES;
@@ -145,7 +123,7 @@ class DiskQemuIT {
             // And what QEMU itself writes into the grown image, jvz reads back.
             List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "parallels", "-c",
                     "write -P 0x5a " + (grown - 1) * CB + " " + CB, base));
-            if (onPath("qemu-io")) {
+            if (QemuTools.onPath("qemu-io")) {
                 run(cmd.toArray(String[]::new));
                 try (Image img = d.openImage(false)) {
                     ByteBuffer b = ByteBuffer.allocate((int) CB);

@@ -59,7 +59,12 @@ public final class Exec {
         }
     }
 
-    private static CompletableFuture<String> drain(InputStream in) {
+    /**
+     * Reads {@code in} to its end on a virtual thread, as UTF-8: a child's pipe drained so it never
+     * blocks on a full buffer. A read error completes the future exceptionally (an UncheckedIOException).
+     * Also for callers that run a process themselves (stdin, no timeout) but drain the same way.
+     */
+    public static CompletableFuture<String> drain(InputStream in) {
         CompletableFuture<String> f = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try (in) {

@@ -5,7 +5,6 @@ import dev.jvz.cli.ExitCodes;
 import dev.jvz.cli.Json;
 import dev.jvz.ct.Containers;
 import dev.jvz.ct.CtException;
-import dev.jvz.ct.CtStatus;
 import dev.jvz.node.NodeException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -40,8 +39,7 @@ abstract class CtCommand implements Callable<Integer> {
         String msg = run(cts);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json()) {
-            CtStatus s = cts.status(ctid);
-            Json.print(out, new StatusCommand.Status(s.ctid(), s.exists(), s.mounted(), s.state().word(), s.pid()));
+            Json.print(out, StatusCommand.Status.of(cts.status(ctid)));
         } else if (!common.quiet() && msg != null) {
             out.println(msg);
             out.flush();

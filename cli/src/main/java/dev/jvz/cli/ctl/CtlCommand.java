@@ -1,10 +1,7 @@
 package dev.jvz.cli.ctl;
 
-import dev.jvz.cli.ExitCodes;
-import java.util.concurrent.Callable;
+import dev.jvz.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jvz ctl}: containers as vzctl manages them. Alone it prints its usage.
@@ -60,16 +57,4 @@ import picocli.CommandLine.Spec;
             "  jvz list -a",
             "  jvz ctl stop 101 && jvz ctl destroy 101"
         })
-public final class CtlCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-}
+public final class CtlCommand extends GroupCommand {}

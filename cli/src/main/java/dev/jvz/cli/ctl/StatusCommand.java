@@ -24,8 +24,12 @@ import picocli.CommandLine.Spec;
         footer = {"  ctid, exists, mounted, state (running, suspended, stopped), pid (init's host PID, 0 when stopped)",
             "", "Examples:", "  jvz ctl status 101", "  jvz ctl status 101 --json | jq -r .state"})
 final class StatusCommand implements Callable<Integer> {
-    /** The --json shape. */
-    record Status(String ctid, boolean exists, boolean mounted, String state, int pid) {}
+    /** The --json shape, also of every one-container command's output with --json. */
+    record Status(String ctid, boolean exists, boolean mounted, String state, int pid) {
+        static Status of(CtStatus s) {
+            return new Status(s.ctid(), s.exists(), s.mounted(), s.state().word(), s.pid());
+        }
+    }
 
     @Spec
     CommandSpec spec;
@@ -41,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
         CtStatus s = Ctl.open().status(ctid);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json()) {
-            Json.print(out, new Status(s.ctid(), s.exists(), s.mounted(), s.state().word(), s.pid()));
+            Json.print(out, Status.of(s));
         } else if (!common.quiet()) {
             out.println(s.line());
             out.flush();

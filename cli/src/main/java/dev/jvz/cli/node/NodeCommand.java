@@ -1,10 +1,7 @@
 package dev.jvz.cli.node;
 
-import dev.jvz.cli.ExitCodes;
-import java.util.concurrent.Callable;
+import dev.jvz.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jvz node}: the per-host process that owns mounted disks. Alone it prints its usage.
@@ -30,16 +27,4 @@ import picocli.CommandLine.Spec;
             "  jvz node start --node-dir /srv/node2     # a second local node",
             "  jvz node stop --force                    # unmount everything and stop"
         })
-public final class NodeCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-}
+public final class NodeCommand extends GroupCommand {}

@@ -1,10 +1,7 @@
 package dev.jvz.cli.ploop;
 
-import dev.jvz.cli.ExitCodes;
-import java.util.concurrent.Callable;
+import dev.jvz.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jvz ploop}: the ploop image tool, with ploop's command names and options. Alone it prints
@@ -35,16 +32,4 @@ import picocli.CommandLine.Spec;
             "  jvz ploop import -b 2048 disk.raw root.hdd",
             "  jvz ploop export root.hdd disk.raw"
         })
-public final class PloopCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-}
+public final class PloopCommand extends GroupCommand {}

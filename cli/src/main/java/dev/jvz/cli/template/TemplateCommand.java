@@ -1,11 +1,7 @@
 package dev.jvz.cli.template;
 
-import dev.jvz.cli.ExitCodes;
-import java.util.concurrent.Callable;
+import dev.jvz.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jvz template}: OS templates, the tarball caches new containers are unpacked from. Alone it
@@ -30,16 +26,4 @@ import picocli.CommandLine.Spec;
             "  jvz template list",
             "  jvz template remove busybox"
         })
-public final class TemplateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-}
+public final class TemplateCommand extends GroupCommand {}

@@ -2,7 +2,6 @@ package dev.jvz.cli.template;
 
 import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
-import dev.jvz.ct.CtException;
 import dev.jvz.ct.TemplateInfo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,12 +44,8 @@ final class TemplateCreateBusyboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        try {
-            TemplateInfo t = dir.templates().createBusybox(name, force);
-            TemplateListCommand.printCreated(spec.commandLine().getOut(), common, t);
-            return 0;
-        } catch (CtException e) {
-            throw TemplateOptions.failure(e);
-        }
+        TemplateInfo t = dir.call(ts -> ts.createBusybox(name, force));
+        TemplateListCommand.printCreated(spec.commandLine().getOut(), common, t);
+        return 0;
     }
 }

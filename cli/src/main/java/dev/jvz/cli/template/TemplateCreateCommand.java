@@ -1,11 +1,7 @@
 package dev.jvz.cli.template;
 
-import dev.jvz.cli.ExitCodes;
-import java.util.concurrent.Callable;
+import dev.jvz.cli.GroupCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code jvz template create}: groups the kinds of template; alone it prints its usage. */
 @Command(
@@ -17,16 +13,4 @@ import picocli.CommandLine.Spec;
             "  jvz template create busybox",
             "  jvz template create debian debian-12 --suite bookworm"
         })
-final class TemplateCreateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-}
+final class TemplateCreateCommand extends GroupCommand {}

@@ -2,7 +2,6 @@ package dev.jvz.cli.template;
 
 import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
-import dev.jvz.ct.CtException;
 import dev.jvz.ct.TemplateInfo;
 import dev.jvz.ct.Templates;
 import java.util.concurrent.Callable;
@@ -66,12 +65,8 @@ final class TemplateCreateDebianCommand implements Callable<Integer> {
                     + " (takes minutes)...");
             spec.commandLine().getErr().flush();
         }
-        try {
-            TemplateInfo t = dir.templates().createDebian(n, suite, mirror, variant, force);
-            TemplateListCommand.printCreated(spec.commandLine().getOut(), common, t);
-            return 0;
-        } catch (CtException e) {
-            throw TemplateOptions.failure(e);
-        }
+        TemplateInfo t = dir.call(ts -> ts.createDebian(n, suite, mirror, variant, force));
+        TemplateListCommand.printCreated(spec.commandLine().getOut(), common, t);
+        return 0;
     }
 }

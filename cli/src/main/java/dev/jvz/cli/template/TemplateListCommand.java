@@ -4,8 +4,8 @@ import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
 import dev.jvz.cli.Json;
 import dev.jvz.cli.Sizes;
-import dev.jvz.ct.CtException;
 import dev.jvz.ct.TemplateInfo;
+import dev.jvz.ct.Templates;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -42,12 +42,7 @@ final class TemplateListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        List<TemplateInfo> all;
-        try {
-            all = dir.templates().list();
-        } catch (CtException e) {
-            throw TemplateOptions.failure(e);
-        }
+        List<TemplateInfo> all = dir.call(Templates::list);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json() || j) {
             Json.print(out, all.stream().map(TemplateOptions.Json::of).toList());

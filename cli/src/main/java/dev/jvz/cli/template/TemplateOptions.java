@@ -40,8 +40,26 @@ public final class TemplateOptions {
         }
     }
 
+    /** One call on the templates that may fail with a container error. */
+    @FunctionalInterface
+    interface TemplateCall<T> {
+        T apply(Templates templates) throws CtException;
+    }
+
+    /**
+     * Runs {@code call} on the chosen directory's templates, turning a container error into the exit
+     * code every 'jvz template' command reports it with ({@link #failure}).
+     */
+    <T> T call(TemplateCall<T> call) throws CliException {
+        try {
+            return call.apply(templates());
+        } catch (CtException e) {
+            throw failure(e);
+        }
+    }
+
     /** A container failure as the CLI reports it: no such template = 4 (like a missing file), else 1. */
-    static CliException failure(CtException e) {
+    private static CliException failure(CtException e) {
         int code = e instanceof TemplateNotFoundException ? ExitCodes.OPEN : ExitCodes.FAILED;
         return new CliException(code, e.getMessage(), e);
     }

@@ -2,7 +2,6 @@ package dev.jvz.cli.template;
 
 import dev.jvz.cli.CliException;
 import dev.jvz.cli.CommonOptions;
-import dev.jvz.ct.CtException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,11 +30,10 @@ final class TemplateRemoveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        try {
-            dir.templates().remove(name);
-        } catch (CtException e) {
-            throw TemplateOptions.failure(e);
-        }
+        dir.call(t -> {
+            t.remove(name);
+            return name;
+        });
         if (common.humanOutput()) {
             spec.commandLine().getOut().println("removed template " + name);
         }

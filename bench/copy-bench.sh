@@ -126,7 +126,7 @@ timed() { # row CMD...: drop caches, time CMD + sync, record seconds
   local extra=""
   case "$row" in
     jvz-file) # the CLI's JSON: passes[0] is pass 1 (bytes, nanos), as CopyBench's pass1_mib_s
-      extra=$(jq -r '.passes[0] | "pass1_mib_s=\(.bytes / 1048576 / (.nanos / 1e9) * 10 | round / 10)"' "last-$row.out")
+      extra=$(jq -r '.passes[0] | .bytes / 1048576 / (.nanos / 1e9)' "last-$row.out" | awk '{ printf "pass1_mib_s=%.1f", $1 }')
       pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;;
     jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;; esac
   printf '  %-15s %7.3f s %8.1f MiB/s  cpu %6.2f s  %s\n' "$row" "$s" "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')" "$c" "$extra"

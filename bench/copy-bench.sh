@@ -10,6 +10,13 @@
 #   jvz-legacy   CopyBench send --protocol legacy: LiveCopy -> Receiver in a second JVM, TCP loopback
 #   jvz-jvz      the same with the jvz protocol (CRC32C per block; no final digest, and the receiver
 #                hashes nothing: since session 2 it digests its file only when asked, --local-digest)
+#   jvz-file     bin/jvz ploop copy -s DISK -d j-file.hdd --json: the same LiveCopy (read and write
+#                overlapped) into a local file by the in-process FileSink, one JVM, no socket: what a
+#                user runs. DISK = disk-SIZE/, a hard link of the source plus a DiskDescriptor.xml the
+#                script writes (-s takes a descriptor, not a bare image). The CLI's default for -d FILE
+#                is no final digest. The timed command includes bin/jvz's start with its AppCDS archive
+#                (`bin/jvz --version` runs once first so the archive exists); pass-1 MiB/s is read from
+#                the JSON (passes[0].bandwidth)
 #   jvz-send     jvz-legacy to a receiver JVM that parses and drops the stream (CopyBench discard): the
 #                read + send side alone, no destination disk
 #   nbdcopy      nbdcopy nbd+unix:///?socket=S out.raw, from an already running
@@ -21,8 +28,9 @@
 # Each timed run: sync; echo 3 > /proc/sys/vm/drop_caches (root), then the wall clock of the command PLUS
 # a following `sync` (the jvz receiver fdatasyncs, qemu-img and nbdcopy leave dirty pages: the sync makes
 # all "data on disk"). MiB/s = source file bytes / that time. The row order alternates each repetition.
-# jvz's times include starting two JVMs (~0.1-0.3 s); its in-process pass-1 rate is shown too. CPU
-# seconds (user+sys, /usr/bin/time, children included; for nbdcopy plus qemu-nbd's) show the cost per copy.
+# jvz-legacy/-jvz/-send times include starting two JVMs (~0.1-0.3 s), jvz-file's one; the in-process
+# pass-1 rate is shown too. CPU seconds (user+sys, /usr/bin/time, children included; for nbdcopy plus
+# qemu-nbd's) show the cost per copy.
 #
 # Part 2, frozen window: CopyBench live (see its class comment) on a copy of the image, caches warm.
 set -euo pipefail
@@ -42,12 +50,12 @@ while [ $# -gt 0 ]; do
     --dir) dir="$2"; shift 2 ;;
     --skip-throughput) do_tp=0; shift ;;
     --skip-live) do_live=0; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "copy-bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-for t in qemu-img qemu-nbd nbdcopy; do
+for t in qemu-img qemu-nbd nbdcopy jq; do
   command -v "$t" >/dev/null || { echo "copy-bench: $t missing; run scripts/install-deps.sh" >&2; exit 1; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "copy-bench: must run as root (drop_caches)" >&2; exit 1; }
@@ -55,6 +63,11 @@ jar="$here/bench/target/jvz-bench.jar"
 if [ ! -f "$jar" ] || [ ! -f "$here/bench/target/lib/jvz-copy-0.1.0-SNAPSHOT.jar" ]; then
   (cd "$here" && mvn -q -o -pl image,copy,bench -am package -DskipTests)
 fi
+if [ ! -f "$here/cli/target/jvz-cli.jar" ]; then
+  (cd "$here" && mvn -q -o -pl cli -am package -DskipTests)
+fi
+# bin/jvz makes its AppCDS archive on its first run after a build: do that outside the timed runs.
+"$here/bin/jvz" --version >/dev/null
 # Same JVM flags as bin/jvz; the receiver child JVM gets the same ones (CopyBench.ReceiverProcess).
 JVZ=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xshare:auto --enable-native-access=ALL-UNNAMED
      -cp "$jar:$here/bench/target/lib/*" dev.jvz.bench.CopyBench)
@@ -68,6 +81,25 @@ if [ ! -f "$src" ]; then
   qemu-img check -f parallels "$src" >/dev/null
 fi
 bytes=$(stat -c %s "$src")
+# jvz ploop copy -s wants a disk (DiskDescriptor.xml): a directory with a hard link of the source as
+# its one (expanded, 1 MiB cluster) delta; the sender only reads it.
+disk="disk-$size"
+mkdir -p "$disk"
+ln -f "$src" "$disk/root.hdd"
+sectors=$(( $(qemu-img info -f parallels --output=json "$src" | awk -F'[:,]' '/"virtual-size"/ { print $2 }') / 512 ))
+top='{5fbaabe3-6958-40ff-92a7-860e329aab41}'
+cat > "$disk/DiskDescriptor.xml" <<EOF
+<?xml version="1.0"?>
+<Parallels_disk_image Version="1.0">
+  <Disk_Parameters><Disk_size>$sectors</Disk_size><Padding>0</Padding></Disk_Parameters>
+  <StorageData><Storage><Start>0</Start><End>$sectors</End><Blocksize>2048</Blocksize>
+    <Image><GUID>$top</GUID><Type>Compressed</Type><File>root.hdd</File></Image>
+  </Storage></StorageData>
+  <Snapshots><TopGUID>$top</TopGUID>
+    <Shot><GUID>$top</GUID><ParentGUID>{00000000-0000-0000-0000-000000000000}</ParentGUID></Shot>
+  </Snapshots>
+</Parallels_disk_image>
+EOF
 echo "# $(nproc) CPUs, $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, kernel $(uname -r), $(df -h --output=source,fstype . | tail -1)"
 echo "# source $src: $bytes bytes; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
@@ -92,7 +124,11 @@ timed() { # row CMD...: drop caches, time CMD + sync, record seconds
   local c; c=$(awk -v d="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $1 + $2 + d / hz }' "last-$row.cpu")
   cpu[$row]="${cpu[$row]:-} $c"
   local extra=""
-  case "$row" in jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;; esac
+  case "$row" in
+    jvz-file) # the CLI's JSON: passes[0] is pass 1 (bytes, nanos), as CopyBench's pass1_mib_s
+      extra=$(jq -r '.passes[0] | .bytes / 1048576 / (.nanos / 1e9)' "last-$row.out" | awk '{ printf "pass1_mib_s=%.1f", $1 }')
+      pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;;
+    jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;; esac
   printf '  %-15s %7.3f s %8.1f MiB/s  cpu %6.2f s  %s\n' "$row" "$s" "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')" "$c" "$extra"
 }
 
@@ -105,6 +141,7 @@ run_row() {
   case "$1" in
     jvz-legacy) rm -f j-legacy.hdd; timed jvz-legacy "${JVZ[@]}" send "$src" --out j-legacy.hdd --protocol legacy ;;
     jvz-jvz) rm -f j-jvz.hdd; timed jvz-jvz "${JVZ[@]}" send "$src" --out j-jvz.hdd --protocol jvz ;;
+    jvz-file) rm -f j-file.hdd; timed jvz-file "$here/bin/jvz" ploop copy -s "$disk" -d j-file.hdd --json ;;
     jvz-send) timed jvz-send "${JVZ[@]}" send "$src" --out /nonexistent --protocol legacy --discard true ;;
     nbdcopy)
       rm -f n.raw "$sock"
@@ -119,7 +156,7 @@ run_row() {
   esac
 }
 
-rows=(jvz-legacy jvz-jvz jvz-send nbdcopy qemu-parallels qemu-raw read)
+rows=(jvz-legacy jvz-jvz jvz-file jvz-send nbdcopy qemu-parallels qemu-raw read)
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 if [ "$do_tp" = 1 ]; then
   echo "# part 1: pass-1 throughput, $reps repetitions, caches dropped before each run"
@@ -131,6 +168,7 @@ if [ "$do_tp" = 1 ]; then
   # The outputs must agree before any number counts.
   cmp "$src" j-legacy.hdd || { echo "copy-bench: legacy copy differs from the source" >&2; exit 1; }
   cmp "$src" j-jvz.hdd || { echo "copy-bench: jvz copy differs from the source" >&2; exit 1; }
+  cmp "$src" j-file.hdd || { echo "copy-bench: jvz ploop copy -d FILE differs from the source" >&2; exit 1; }
   cmp n.raw q.raw || { echo "copy-bench: nbdcopy and qemu-img raw outputs differ" >&2; exit 1; }
   qemu-img compare -f parallels -F parallels "$src" q.hdd >/dev/null || { echo "copy-bench: qemu-img parallels copy differs" >&2; exit 1; }
   echo
@@ -145,14 +183,14 @@ if [ "$do_tp" = 1 ]; then
   echo
   echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | qemu-img -O parallels | qemu-img -O raw | dd read |"
   echo "|---|---:|---:|---:|---:|"
-  for j in jvz-legacy jvz-jvz; do
+  for j in jvz-legacy jvz-jvz jvz-file; do
     printf '| %s |' "$j"
     for p in nbdcopy qemu-parallels qemu-raw read; do
       printf ' %s |' "$(awk -v a="${med[$j]}" -v b="${med[$p]}" 'BEGIN { printf "%.2f", a / b }')"
     done
     echo
   done
-  rm -f n.raw q.raw q.hdd j-jvz.hdd
+  rm -f n.raw q.raw q.hdd j-jvz.hdd j-file.hdd
 fi
 
 if [ "$do_live" = 1 ]; then

@@ -16,9 +16,11 @@ import java.util.Set;
  * of at most {@link TargetFile#WRITE_PIECE} (pass 1 hands whole 1 MiB blocks), and it asks for a
  * writeback hint after every {@link AsyncTargetFile#WRITEBACK_BYTES} written. Without the hint a fresh
  * 2 GiB copy stayed in the page cache (below the kernel's dirty background threshold) and the whole
- * disk write happened in the fdatasync before the freeze, after pass 1: the copy cost read + write
- * instead of about max(read, write) (BENCHMARKS.md, live copy, "Pass 1, one JVM"). The hint is only
- * a hint: if it fails, the copy goes on and the fdatasync writes what is left.
+ * disk write happened serially in the fdatasync before the freeze, after pass 1 (BENCHMARKS.md, live
+ * copy, "Pass 1, one JVM"). With it the write-back overlaps pass 1 and that fdatasync is short; on
+ * the bench's single disk (source and copy on one virtio disk) pass 1 slowed by as much, so the copy
+ * did not get faster there ("FileSink with the writeback hint"). The hint is only a hint: if it
+ * fails, the copy goes on and the fdatasync writes what is left.
  *
  * <p>Not thread-safe: one sender thread (the target's own hint thread is internal to it).
  */

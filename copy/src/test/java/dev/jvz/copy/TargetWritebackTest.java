@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The receiver's file side: {@link AsyncTargetFile#writeOwned} (no copy, release after the write, also
- * on failure), the writeback hints every {@link AsyncTargetFile#WRITEBACK_BYTES}, and the hint itself.
+ * on failure), the writeback hints every {@link AsyncTargetFile#WRITEBACK_BYTES} (the receiver's and
+ * the local {@link FileSink}'s), and the hint itself.
  */
 class TargetWritebackTest {
     @TempDir
@@ -145,6 +146,144 @@ class TargetWritebackTest {
         try (WritebackHint none = WritebackHint.open(dir.resolve("missing"))) {
             assertThat(none.active()).as("open failed: a hint that does nothing").isFalse();
             none.start();
+        }
+    }
+
+    /** Passes everything to a real target; counts the writeback hints, and throws on them when told. */
+    static final class HintSpy implements TargetFile {
+        final TargetFile delegate;
+        final boolean failHints;
+        final AtomicInteger hints = new AtomicInteger();
+        long written; // bytes passed to writeFully so far
+        final List<Long> writtenAtHint = new ArrayList<>();
+
+        HintSpy(TargetFile delegate, boolean failHints) {
+            this.delegate = delegate;
+            this.failHints = failHints;
+        }
+
+        @Override
+        public void writeFully(ByteBuffer src, long pos) throws IOException {
+            written += src.remaining();
+            delegate.writeFully(src, pos);
+        }
+
+        @Override
+        public void startWriteback() {
+            hints.incrementAndGet();
+            writtenAtHint.add(written);
+            if (failHints) {
+                throw new IllegalStateException("writeback hint failed");
+            }
+            delegate.startWriteback();
+        }
+
+        @Override
+        public void force() throws IOException {
+            delegate.force();
+        }
+
+        @Override
+        public long size() throws IOException {
+            return delegate.size();
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            delegate.truncate(size);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long pos) throws IOException {
+            return delegate.read(dst, pos);
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
+    }
+
+    @Test
+    void fileSinkAsksForAWritebackHintEveryWritebackBytes() throws IOException {
+        Recording r = new Recording();
+        ByteBuffer block = ByteBuffer.allocateDirect(1 << 20);
+        long blocks = 3 * AsyncTargetFile.WRITEBACK_BYTES / block.capacity() + 1;
+        try (FileSink sink = new FileSink(dir.resolve("hinted"), (p, o) -> r)) {
+            for (long i = 0; i < blocks; i++) {
+                sink.write(i * block.capacity(), block.duplicate());
+                // asked as soon as each further WRITEBACK_BYTES are written, not later
+                assertThat(r.hints).as("after block %d", i)
+                        .hasValue((int) ((i + 1) * block.capacity() / AsyncTargetFile.WRITEBACK_BYTES));
+            }
+            // odd sizes too: the count is of bytes, not of calls
+            r.hints.set(0);
+            ByteBuffer odd = ByteBuffer.allocate(1_000_003);
+            long pos = blocks * block.capacity();
+            long oddWrites = AsyncTargetFile.WRITEBACK_BYTES / odd.capacity() + 1;
+            for (long i = 0; i < oddWrites; i++) {
+                sink.write(pos, odd.duplicate());
+                pos += odd.capacity();
+            }
+            sink.sync();
+            assertThat(r.hints).hasValue(1);
+            sink.finish();
+        }
+        assertThat(r.writes).hasSize((int) (blocks + AsyncTargetFile.WRITEBACK_BYTES / 1_000_003 + 1));
+    }
+
+    @Test
+    void fileSinkHintsTheRealTargetAndKeepsEveryByte() throws IOException {
+        byte[] mib = new byte[1 << 20];
+        new java.util.Random(11).nextBytes(mib);
+        Path p = dir.resolve("real");
+        HintSpy[] spy = new HintSpy[1];
+        int blocks = (int) (AsyncTargetFile.WRITEBACK_BYTES / mib.length) + 1;
+        try (FileSink sink = new FileSink(p, (path, o) -> spy[0] = new HintSpy(TargetFile.Opener.DEFAULT.open(path, o), false))) {
+            assertThat(spy[0].delegate).isInstanceOf(TargetFile.ChannelTarget.class);
+            for (int i = 0; i < blocks; i++) {
+                sink.write((long) i * mib.length, ByteBuffer.wrap(mib));
+            }
+            sink.finish();
+        }
+        assertThat(spy[0].writtenAtHint).containsExactly(AsyncTargetFile.WRITEBACK_BYTES);
+        assertFileIsBlocks(p, mib, blocks);
+    }
+
+    @Test
+    void aFailingWritebackHintNeverFailsTheFileCopy() throws IOException {
+        byte[] mib = new byte[1 << 20];
+        new java.util.Random(12).nextBytes(mib);
+        Path p = dir.resolve("hintfails");
+        HintSpy[] spy = new HintSpy[1];
+        int blocks = (int) (2 * AsyncTargetFile.WRITEBACK_BYTES / mib.length) + 1;
+        try (FileSink sink = new FileSink(p, (path, o) -> spy[0] = new HintSpy(TargetFile.Opener.DEFAULT.open(path, o), true))) {
+            for (int i = 0; i < blocks; i++) {
+                sink.write((long) i * mib.length, ByteBuffer.wrap(mib));
+            }
+            sink.sync();
+            // the final digest check reads the file back: it must be complete
+            java.security.MessageDigest md = Digests.sha256();
+            for (int i = 0; i < blocks; i++) {
+                md.update(mib);
+            }
+            sink.finish(new FinalImage((long) blocks * mib.length, md.digest()));
+        }
+        assertThat(spy[0].hints).as("asked, and it threw each time").hasValue(2);
+        assertFileIsBlocks(p, mib, blocks);
+    }
+
+    private static void assertFileIsBlocks(Path p, byte[] mib, int blocks) throws IOException {
+        assertThat(Files.size(p)).isEqualTo((long) blocks * mib.length);
+        try (var ch = java.nio.channels.FileChannel.open(p)) {
+            ByteBuffer b = ByteBuffer.allocate(mib.length);
+            for (int i = 0; i < blocks; i++) {
+                b.clear();
+                while (b.hasRemaining() && ch.read(b, (long) i * mib.length + b.position()) > 0) {
+                    // read the whole block
+                }
+                assertThat(b.array()).as("block %d", i).isEqualTo(mib);
+            }
         }
     }
 }

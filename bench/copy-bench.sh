@@ -3,8 +3,15 @@
 # frozen final-pass window of a LiveCopy under a steady random-write load.
 #
 #   bench/copy-bench.sh [--size 2G] [--reps 3] [--runs 6] [--jvz-runs 3] [--rate 7] [--max-downtime 50]
-#                       [--dir /var/tmp/jvz-copybench] [--skip-throughput] [--skip-live]
-#   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR; e.g. SIZE=512M REPS=1 RUNS=2)
+#                       [--dir /var/tmp/jvz-copybench] [--out-dir DIR] [--skip-throughput] [--skip-live]
+#   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR OUT_DIR; e.g. SIZE=512M REPS=1 RUNS=2)
+#
+# --out-dir (OUT_DIR; default: --dir, the old behaviour) is where part 1's rows write their copies
+# (jvz-legacy, jvz-jvz, jvz-file, nbdcopy, qemu-parallels, qemu-raw; jvz-send writes nothing); the
+# source stays in --dir. With the source on the disk and OUT_DIR on tmpfs (/dev/shm) the write side no
+# longer competes with the source for one disk: the stand-in, on a one-disk machine, for a migration
+# whose copy lands on another host's disk. Each copy is verified right after its timed run and then
+# deleted (on tmpfs it sits in RAM); the script's outputs in OUT_DIR are removed on exit too.
 #
 # Part 1, pass-1 throughput of an idle, fully allocated image of random data (CopyBench mkimage). Rows:
 #   jvz-legacy   CopyBench send --protocol legacy: LiveCopy -> Receiver in a second JVM, TCP loopback
@@ -27,7 +34,8 @@
 #                that reads the source from disk (max(read, send) with a faster send)
 # Each timed run: sync; echo 3 > /proc/sys/vm/drop_caches (root), then the wall clock of the command PLUS
 # a following `sync` (the jvz receiver fdatasyncs, qemu-img and nbdcopy leave dirty pages: the sync makes
-# all "data on disk"). MiB/s = source file bytes / that time. The row order alternates each repetition.
+# all "data on disk"; with OUT_DIR on tmpfs that sync still runs but has nothing of the copy to write,
+# so it costs next to nothing). drop_caches does not drop tmpfs contents. MiB/s = source file bytes / that time. The row order alternates each repetition.
 # jvz-legacy/-jvz/-send times include starting two JVMs (~0.1-0.3 s), jvz-file's one; the in-process
 # pass-1 rate is shown too. CPU seconds (user+sys, /usr/bin/time, children included; for nbdcopy plus
 # qemu-nbd's) show the cost per copy.
@@ -38,7 +46,7 @@ here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 . "$here/scripts/env.sh"
 
 size="${SIZE:-2G}" reps="${REPS:-3}" runs="${RUNS:-6}" jvz_runs="${JVZ_RUNS:-3}" rate="${RATE:-7}"
-maxdown="${MAX_DOWNTIME:-50}" dir="${DIR:-/var/tmp/jvz-copybench}" do_tp=1 do_live=1
+maxdown="${MAX_DOWNTIME:-50}" dir="${DIR:-/var/tmp/jvz-copybench}" out="${OUT_DIR:-}" do_tp=1 do_live=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="$2"; shift 2 ;;
@@ -48,9 +56,10 @@ while [ $# -gt 0 ]; do
     --rate) rate="$2"; shift 2 ;;
     --max-downtime) maxdown="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
+    --out-dir) out="$2"; shift 2 ;;
     --skip-throughput) do_tp=0; shift ;;
     --skip-live) do_live=0; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "copy-bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -73,6 +82,11 @@ JVZ=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xshare:auto --enable-native-access=
      -cp "$jar:$here/bench/target/lib/*" dev.jvz.bench.CopyBench)
 
 mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+out="${out:-$dir}"
+out_made=0
+[ -d "$out" ] || { mkdir -p "$out"; out_made=1; }
+out="$(cd "$out" && pwd)"
 cd "$dir"
 src="src-$size.hdd"
 if [ ! -f "$src" ]; then
@@ -102,6 +116,7 @@ cat > "$disk/DiskDescriptor.xml" <<EOF
 EOF
 echo "# $(nproc) CPUs, $(free -g | awk '/Mem:/ { print $2 }') GiB RAM, kernel $(uname -r), $(df -h --output=source,fstype . | tail -1)"
 echo "# source $src: $bytes bytes; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# copies written to $out: $(df -h --output=source,fstype "$out" | tail -1)"
 start=$(date +%s)
 
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
@@ -134,24 +149,45 @@ timed() { # row CMD...: drop caches, time CMD + sync, record seconds
 
 sock="$dir/nbd.sock"
 nbdpid=""
-cleanup() { [ -n "$nbdpid" ] && kill "$nbdpid" 2>/dev/null || true; }
+outputs=("$out/j-legacy.hdd" "$out/j-jvz.hdd" "$out/j-file.hdd" "$out/n.raw" "$out/q.hdd" "$out/q.raw")
+cleanup() {
+  [ -n "$nbdpid" ] && kill "$nbdpid" 2>/dev/null
+  rm -f "${outputs[@]}"
+  # Only a directory this script made is removed, and only if it is empty (never rm -r).
+  [ "$out_made" = 1 ] && rmdir "$out" 2>/dev/null
+  true
+}
 trap cleanup EXIT
 
+# verify ROW CHECK...: a copy must match the source before its number counts; then it is deleted, so
+# that tmpfs (OUT_DIR=/dev/shm) holds at most one copy at a time.
+verify() {
+  local row="$1" f="$2"; shift 2
+  "$@" || { echo "copy-bench: $row: $f differs from the source $src" >&2; exit 1; }
+  rm -f "$f"
+}
 run_row() {
+  local o="$out"
   case "$1" in
-    jvz-legacy) rm -f j-legacy.hdd; timed jvz-legacy "${JVZ[@]}" send "$src" --out j-legacy.hdd --protocol legacy ;;
-    jvz-jvz) rm -f j-jvz.hdd; timed jvz-jvz "${JVZ[@]}" send "$src" --out j-jvz.hdd --protocol jvz ;;
-    jvz-file) rm -f j-file.hdd; timed jvz-file "$here/bin/jvz" ploop copy -s "$disk" -d j-file.hdd --json ;;
+    jvz-legacy) rm -f "$o/j-legacy.hdd"; timed jvz-legacy "${JVZ[@]}" send "$src" --out "$o/j-legacy.hdd" --protocol legacy
+      verify jvz-legacy "$o/j-legacy.hdd" cmp "$src" "$o/j-legacy.hdd" ;;
+    jvz-jvz) rm -f "$o/j-jvz.hdd"; timed jvz-jvz "${JVZ[@]}" send "$src" --out "$o/j-jvz.hdd" --protocol jvz
+      verify jvz-jvz "$o/j-jvz.hdd" cmp "$src" "$o/j-jvz.hdd" ;;
+    jvz-file) rm -f "$o/j-file.hdd"; timed jvz-file "$here/bin/jvz" ploop copy -s "$disk" -d "$o/j-file.hdd" --json
+      verify jvz-file "$o/j-file.hdd" cmp "$src" "$o/j-file.hdd" ;;
     jvz-send) timed jvz-send "${JVZ[@]}" send "$src" --out /nonexistent --protocol legacy --discard true ;;
     nbdcopy)
-      rm -f n.raw "$sock"
+      rm -f "$o/n.raw" "$sock"
       MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only -k "$sock" "$src" &
       nbdpid=$!
       for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-      timed nbdcopy nbdcopy "nbd+unix:///?socket=$sock" n.raw
-      kill "$nbdpid"; wait "$nbdpid" 2>/dev/null || true; nbdpid="" ;;
-    qemu-parallels) rm -f q.hdd; timed qemu-parallels qemu-img convert -f parallels -O parallels "$src" q.hdd ;;
-    qemu-raw) rm -f q.raw; timed qemu-raw qemu-img convert -f parallels -O raw "$src" q.raw ;;
+      timed nbdcopy nbdcopy "nbd+unix:///?socket=$sock" "$o/n.raw"
+      kill "$nbdpid"; wait "$nbdpid" 2>/dev/null || true; nbdpid=""
+      verify nbdcopy "$o/n.raw" qemu-img compare -q -f parallels -F raw "$src" "$o/n.raw" ;;
+    qemu-parallels) rm -f "$o/q.hdd"; timed qemu-parallels qemu-img convert -f parallels -O parallels "$src" "$o/q.hdd"
+      verify qemu-parallels "$o/q.hdd" qemu-img compare -q -f parallels -F parallels "$src" "$o/q.hdd" ;;
+    qemu-raw) rm -f "$o/q.raw"; timed qemu-raw qemu-img convert -f parallels -O raw "$src" "$o/q.raw"
+      verify qemu-raw "$o/q.raw" qemu-img compare -q -f parallels -F raw "$src" "$o/q.raw" ;;
     read) timed read dd if="$src" of=/dev/null bs=4M ;;
   esac
 }
@@ -165,12 +201,8 @@ if [ "$do_tp" = 1 ]; then
     if [ $((rep % 2)) -eq 1 ]; then order=("${rows[@]}"); else order=(); for ((i=${#rows[@]}-1; i>=0; i--)); do order+=("${rows[$i]}"); done; fi
     for row in "${order[@]}"; do run_row "$row"; done
   done
-  # The outputs must agree before any number counts.
-  cmp "$src" j-legacy.hdd || { echo "copy-bench: legacy copy differs from the source" >&2; exit 1; }
-  cmp "$src" j-jvz.hdd || { echo "copy-bench: jvz copy differs from the source" >&2; exit 1; }
-  cmp "$src" j-file.hdd || { echo "copy-bench: jvz ploop copy -d FILE differs from the source" >&2; exit 1; }
-  cmp n.raw q.raw || { echo "copy-bench: nbdcopy and qemu-img raw outputs differ" >&2; exit 1; }
-  qemu-img compare -f parallels -F parallels "$src" q.hdd >/dev/null || { echo "copy-bench: qemu-img parallels copy differs" >&2; exit 1; }
+  # Every copy was verified (and deleted) right after its run, in run_row.
+  echo "# all copies verified against the source"
   echo
   echo "| row | MiB/s (median, wall + sync) | seconds (runs) | CPU s user+sys (runs) | in-process pass-1 MiB/s (runs) |"
   echo "|---|---:|---|---|---|"
@@ -190,7 +222,6 @@ if [ "$do_tp" = 1 ]; then
     done
     echo
   done
-  rm -f n.raw q.raw q.hdd j-jvz.hdd j-file.hdd
 fi
 
 if [ "$do_live" = 1 ]; then
@@ -206,6 +237,5 @@ if [ "$do_live" = 1 ]; then
   qemu-img check -f parallels live-copy.hdd >/dev/null || { echo "copy-bench: live copy fails qemu-img check" >&2; exit 1; }
   rm -f live.hdd live-copy.hdd
 fi
-rm -f j-legacy.hdd
 echo
 echo "# total $(( $(date +%s) - start )) s"

@@ -234,14 +234,13 @@ class LegacyReceiverTest {
     }
 
     /** A target file that runs out of space after {@code limit} bytes, or fails fdatasync. */
-    static final class FailingTarget implements TargetFile {
-        private final TargetFile delegate;
+    static final class FailingTarget extends ForwardingTarget {
         private final long limit;
         private final boolean failForce;
         private long written;
 
         FailingTarget(TargetFile delegate, long limit, boolean failForce) {
-            this.delegate = delegate;
+            super(delegate);
             this.limit = limit;
             this.failForce = failForce;
         }
@@ -267,25 +266,9 @@ class LegacyReceiverTest {
             delegate.force();
         }
 
+        /** Kept a no-op as before: these tests are about write and fdatasync failures, not hints. */
         @Override
-        public long size() throws IOException {
-            return delegate.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            delegate.truncate(size);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long pos) throws IOException {
-            return delegate.read(dst, pos);
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
-        }
+        public void startWriteback() {}
     }
 
 }

@@ -150,15 +150,14 @@ class TargetWritebackTest {
     }
 
     /** Passes everything to a real target; counts the writeback hints, and throws on them when told. */
-    static final class HintSpy implements TargetFile {
-        final TargetFile delegate;
+    static final class HintSpy extends ForwardingTarget {
         final boolean failHints;
         final AtomicInteger hints = new AtomicInteger();
         long written; // bytes passed to writeFully so far
         final List<Long> writtenAtHint = new ArrayList<>();
 
         HintSpy(TargetFile delegate, boolean failHints) {
-            this.delegate = delegate;
+            super(delegate);
             this.failHints = failHints;
         }
 
@@ -176,31 +175,6 @@ class TargetWritebackTest {
                 throw new IllegalStateException("writeback hint failed");
             }
             delegate.startWriteback();
-        }
-
-        @Override
-        public void force() throws IOException {
-            delegate.force();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return delegate.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            delegate.truncate(size);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long pos) throws IOException {
-            return delegate.read(dst, pos);
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
         }
     }
 

@@ -96,11 +96,17 @@ final class CtFixture implements AutoCloseable {
      * but fails it when CI=true, since CI must have every tool (scripts/install-deps.sh).
      */
     static void requireTool(String tool) {
-        if (!Exec.onPath(tool)) {
+        require(Exec.onPath(tool), tool + " is not installed; scripts/install-deps.sh must install it in CI",
+                tool + " is not installed");
+    }
+
+    /** The same rule for anything else a test needs from the host: skip locally, fail when CI=true. */
+    static void require(boolean present, String ciFailure, String skipReason) {
+        if (!present) {
             if ("true".equals(System.getenv("CI"))) {
-                fail(tool + " is not installed; scripts/install-deps.sh must install it in CI");
+                fail(ciFailure);
             }
-            Assumptions.assumeTrue(false, tool + " is not installed");
+            Assumptions.assumeTrue(false, skipReason);
         }
     }
 

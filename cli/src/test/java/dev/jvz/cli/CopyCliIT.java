@@ -44,10 +44,7 @@ class CopyCliIT {
 
     @BeforeAll
     static void findLauncher() {
-        for (String t : List.of("nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "fsfreeze", "qemu-img", "mount")) {
-            LauncherIT.requireTool(t);
-        }
-        jvz = LauncherIT.locateLauncher();
+        jvz = LauncherIT.launcherWith("nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "fsfreeze", "qemu-img", "mount");
     }
 
     @BeforeEach

@@ -30,10 +30,7 @@ class CtlCliIT {
 
     @BeforeAll
     static void findLauncher() {
-        for (String t : List.of("runc", "nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "script")) {
-            LauncherIT.requireTool(t);
-        }
-        jvz = LauncherIT.locateLauncher();
+        jvz = LauncherIT.launcherWith("runc", "nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "script");
     }
 
     @BeforeEach

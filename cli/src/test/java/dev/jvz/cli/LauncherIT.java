@@ -34,6 +34,14 @@ class LauncherIT {
     }
 
     /** JVZ_HOME (set by failsafe), else the first bin/jvz found walking up from the working directory. */
+    /** The cli ITs' common start: every tool they run beside bin/jvz must be there, then bin/jvz. */
+    static Path launcherWith(String... tools) {
+        for (String t : tools) {
+            requireTool(t);
+        }
+        return locateLauncher();
+    }
+
     static Path locateLauncher() {
         String home = System.getenv("JVZ_HOME");
         if (home != null && Files.isExecutable(Path.of(home, "bin", "jvz"))) {

@@ -31,10 +31,7 @@ class NodeCliIT {
 
     @BeforeAll
     static void findLauncher() {
-        for (String t : List.of("nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "fsfreeze", "qemu-img")) {
-            LauncherIT.requireTool(t);
-        }
-        jvz = LauncherIT.locateLauncher();
+        jvz = LauncherIT.launcherWith("nbdfuse", "losetup", "mkfs.ext4", "fusermount3", "fsfreeze", "qemu-img");
     }
 
     @BeforeEach

@@ -30,12 +30,9 @@ class PloopCliIT {
 
     @BeforeAll
     static void tools() {
-        for (String t : List.of("qemu-img", "mkfs.ext4", "losetup", "nbdfuse", "fusermount3")) {
-            LauncherIT.requireTool(t);
-        }
+        jvz = LauncherIT.launcherWith("qemu-img", "mkfs.ext4", "losetup", "nbdfuse", "fusermount3");
         LauncherIT.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing: init -t ext4 cannot attach the disk",
                 "/dev/fuse is missing");
-        jvz = LauncherIT.locateLauncher();
     }
 
     record Run(int exitCode, String out, String err) {}

@@ -25,9 +25,7 @@ class TemplateCliIT {
 
     @BeforeAll
     static void findLauncher() {
-        LauncherIT.requireTool("tar");
-        LauncherIT.requireTool("busybox");
-        jvz = LauncherIT.locateLauncher();
+        jvz = LauncherIT.launcherWith("tar", "busybox");
     }
 
     @BeforeEach

@@ -1,6 +1,5 @@
 package dev.jvz.cli;
 
-import dev.jvz.cli.ploop.PloopCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,15 +15,13 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "OpenVZ-style containers, ploop images and live migration on a stock Linux kernel.",
-        subcommands = {PloopCommand.class, dev.jvz.cli.node.NodeCommand.class, dev.jvz.cli.ctl.CtlCommand.class,
-            dev.jvz.cli.ctl.ListCommand.class, dev.jvz.cli.template.TemplateCommand.class,
-            picocli.CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  jvz ploop init -s 10G root.hdd",
             "  jvz ploop info root.hdd",
             "  jvz ploop import disk.raw root.hdd",
-            "  jvz help ploop import"
+            "  jvz help ploop",
+            "  jvz ploop import --help"
         })
 final class JvzCommand implements Callable<Integer> {
     @Spec

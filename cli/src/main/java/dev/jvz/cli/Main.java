@@ -11,7 +11,7 @@ import picocli.CommandLine;
  * tests call it with their own writers to capture what a command prints. To add a subcommand: write
  * one class implementing {@code Callable<Integer>} with {@code @Command}, {@code @Mixin CommonOptions},
  * output through {@code spec.commandLine().getOut()}, failures as exceptions (never
- * {@code System.exit}), and list it in its group's {@code subcommands}.
+ * {@code System.exit}), and list it in its group's {@code SUBCOMMANDS} (see {@link CommandTree}).
  *
  * <p>Each {@link #commandLine} result serves one run on one thread.
  */
@@ -30,14 +30,27 @@ public final class Main {
 
     /** Runs {@code jvz args...} and returns the exit code; everything printed goes to the given writers. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return commandLine(out, err).execute(args);
+        return commandLineFor(out, err, args).execute(args);
     }
 
-    /** The configured {@code jvz} command tree writing to {@code out} and {@code err}. */
+    /** The configured part of the command tree that a run with {@code args} needs ({@link CommandTree}). */
+    static CommandLine commandLineFor(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new JvzCommand());
+        CommandTree.addFor(cl, args);
+        return configure(cl, out, err);
+    }
+
+    /** The configured {@code jvz} command tree, all of it, writing to {@code out} and {@code err}. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new JvzCommand());
+        CommandTree.addAll(cl);
+        return configure(cl, out, err);
+    }
+
+    /** jvz's writers, error handling and help layout, set on {@code cl} and every command under it. */
+    private static CommandLine configure(CommandLine cl, PrintWriter out, PrintWriter err) {
         ErrorHandler handler = new ErrorHandler();
-        CommandLine cl = new CommandLine(new JvzCommand())
-                .setOut(out)
+        cl.setOut(out)
                 .setErr(err)
                 .setExecutionExceptionHandler(handler)
                 .setParameterExceptionHandler(handler)

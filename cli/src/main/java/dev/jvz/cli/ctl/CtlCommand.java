@@ -1,6 +1,7 @@
 package dev.jvz.cli.ctl;
 
 import dev.jvz.cli.GroupCommand;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /**
@@ -22,10 +23,6 @@ import picocli.CommandLine.Command;
                     + "container's lock, so two commands never act on one container at once, and undoes "
                     + "its partial work when it fails."
         },
-        subcommands = {CreateCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
-            StatusCommand.class, MountCommand.class, UmountCommand.class, DestroyCommand.class, ExecCommand.class,
-            EnterCommand.class, SuspendCommand.class, ResumeCommand.class, SetCommand.class, SnapshotCommand.class,
-            SnapshotListCommand.class, SnapshotSwitchCommand.class, SnapshotDeleteCommand.class},
         footerHeading = "%nHost settings, /etc/jvz/jvz.conf (KEY=\"value\"; $VEID is the container's ID):%n",
         footer = {
             "  VE_ROOT=\"/var/lib/jvz/root/$VEID\"       where the root file system is mounted",
@@ -57,4 +54,10 @@ import picocli.CommandLine.Command;
             "  jvz list -a",
             "  jvz ctl stop 101 && jvz ctl destroy 101"
         })
-public final class CtlCommand extends GroupCommand {}
+public final class CtlCommand extends GroupCommand {
+    /** Its subcommands in the order its help lists them; registered by {@code CommandTree}. */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(CreateCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
+            StatusCommand.class, MountCommand.class, UmountCommand.class, DestroyCommand.class, ExecCommand.class,
+            EnterCommand.class, SuspendCommand.class, ResumeCommand.class, SetCommand.class, SnapshotCommand.class,
+            SnapshotListCommand.class, SnapshotSwitchCommand.class, SnapshotDeleteCommand.class);
+}

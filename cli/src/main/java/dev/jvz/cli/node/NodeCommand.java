@@ -1,6 +1,7 @@
 package dev.jvz.cli.node;
 
 import dev.jvz.cli.GroupCommand;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /**
@@ -19,12 +20,14 @@ import picocli.CommandLine.Command;
                     + "needed. After a restart it re-opens what was mounted, checking images left marked "
                     + "in use by a crash."
         },
-        subcommands = {NodeRunCommand.class, NodeStartCommand.class, NodeStopCommand.class,
-            NodeStatusCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  jvz node status",
             "  jvz node start --node-dir /srv/node2     # a second local node",
             "  jvz node stop --force                    # unmount everything and stop"
         })
-public final class NodeCommand extends GroupCommand {}
+public final class NodeCommand extends GroupCommand {
+    /** Its subcommands in the order its help lists them; registered by {@code CommandTree}. */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(NodeRunCommand.class, NodeStartCommand.class, NodeStopCommand.class,
+            NodeStatusCommand.class);
+}

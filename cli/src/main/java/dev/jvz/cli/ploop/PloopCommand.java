@@ -1,6 +1,7 @@
 package dev.jvz.cli.ploop;
 
 import dev.jvz.cli.GroupCommand;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /**
@@ -18,10 +19,6 @@ import picocli.CommandLine.Command;
             "The images are in the OpenVZ ploop format, which QEMU reads and writes as 'parallels'. "
                     + "Command names and options follow ploop(8)."
         },
-        subcommands = {InitCommand.class, InfoCommand.class, CheckCommand.class, ImportCommand.class,
-            ExportCommand.class, SnapshotCommand.class, SnapshotListCommand.class, SnapshotMergeCommand.class,
-            SnapshotDeleteCommand.class, SnapshotSwitchCommand.class, GrowCommand.class,
-            MountCommand.class, UmountCommand.class, ListCommand.class, ServeCommand.class, CopyCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  jvz ploop init -s 10G root.hdd/root.hdd",
@@ -32,4 +29,11 @@ import picocli.CommandLine.Command;
             "  jvz ploop import -b 2048 disk.raw root.hdd",
             "  jvz ploop export root.hdd disk.raw"
         })
-public final class PloopCommand extends GroupCommand {}
+public final class PloopCommand extends GroupCommand {
+    /** Its subcommands in the order its help lists them; registered by {@code CommandTree}. */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(InitCommand.class, InfoCommand.class, CheckCommand.class,
+            ImportCommand.class,
+            ExportCommand.class, SnapshotCommand.class, SnapshotListCommand.class, SnapshotMergeCommand.class,
+            SnapshotDeleteCommand.class, SnapshotSwitchCommand.class, GrowCommand.class,
+            MountCommand.class, UmountCommand.class, ListCommand.class, ServeCommand.class, CopyCommand.class);
+}

@@ -1,6 +1,7 @@
 package dev.jvz.cli.template;
 
 import dev.jvz.cli.GroupCommand;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /**
@@ -18,7 +19,6 @@ import picocli.CommandLine.Command;
                     + "kept them; 'jvz ctl create' unpacks one into a new container's disk. Templates jvz "
                     + "makes boot /sbin/jvz-init, a small init that reaps orphans and halts on SIGTERM."
         },
-        subcommands = {TemplateCreateCommand.class, TemplateListCommand.class, TemplateRemoveCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  jvz template create busybox                 # seconds; for tests and demos",
@@ -26,4 +26,7 @@ import picocli.CommandLine.Command;
             "  jvz template list",
             "  jvz template remove busybox"
         })
-public final class TemplateCommand extends GroupCommand {}
+public final class TemplateCommand extends GroupCommand {
+    /** Its subcommands in the order its help lists them; registered by {@code CommandTree}. */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(TemplateCreateCommand.class, TemplateListCommand.class, TemplateRemoveCommand.class);
+}

@@ -50,7 +50,15 @@ final class JvzFormat {
     static final int FEATURE_ZSTD = 0x2;
     static final int FEATURE_RESUME = 0x4;
     static final int FEATURE_LZ4 = 0x8;
-    static final int SUPPORTED_FEATURES = FEATURE_CRC32C | FEATURE_ZSTD | FEATURE_RESUME | FEATURE_LZ4;
+    /**
+     * The sender means to end with a hash-list digest ({@link #FLAG_DIGEST_LIST}) over ranges of the
+     * HELLO's range size: the receiver may then hash ranges as their data arrives and re-read at END
+     * only what it could not hash that way. A hint: without it the receiver reads its whole file back
+     * at END, as before; an older receiver leaves the bit out of its answer and does just that.
+     */
+    static final int FEATURE_HASH_LIST = 0x10;
+    static final int SUPPORTED_FEATURES = FEATURE_CRC32C | FEATURE_ZSTD | FEATURE_RESUME | FEATURE_LZ4
+            | FEATURE_HASH_LIST;
 
     /** HELLO payload: u32 version, u32 features, u32 resume range size, u32 reserved. */
     static final int HELLO_SIZE = 16;

@@ -12,9 +12,13 @@ package dev.jvz.copy;
  * @param finalImage computes the final file's length and SHA-256 for {@link CopySink#finish()};
  *     null = finish without a whole-image comparison (the receiver's digest is still reported)
  * @param codec the compression when {@code compress}: zstd (default; smaller) or lz4 (faster, lighter on CPU)
+ * @param hashList announce that the copy will end with the hash-list digest (default on, as the CLI's
+ *     copies over a stream do), so the receiver keeps it as data arrives instead of reading its whole
+ *     file back at the end; off when no digest will come, since the receiver would hash for nothing
  */
 public record JvzOptions(boolean checksums, boolean compress, int zstdLevel, long bwlimitBytesPerSecond,
-                         boolean resume, int resumeRangeSize, FinalImage.Source finalImage, Codec codec) {
+                         boolean resume, int resumeRangeSize, FinalImage.Source finalImage, Codec codec,
+                         boolean hashList) {
     /** Per-block compression of the jvz protocol. */
     public enum Codec { ZSTD, LZ4 }
 
@@ -30,37 +34,49 @@ public record JvzOptions(boolean checksums, boolean compress, int zstdLevel, lon
     }
 
     public static JvzOptions defaults() {
-        return new JvzOptions(true, false, 1, 0, false, JvzFormat.DEFAULT_RANGE, null, Codec.ZSTD);
+        return new JvzOptions(true, false, 1, 0, false, JvzFormat.DEFAULT_RANGE, null, Codec.ZSTD, true);
     }
 
     /** Compress each block with {@code c}; null = no compression. */
     public JvzOptions withCompression(Codec c) {
         return new JvzOptions(checksums, c != null, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize,
-                finalImage, c != null ? c : codec);
+                finalImage, c != null ? c : codec, hashList);
     }
 
     public JvzOptions withChecksums(boolean v) {
-        return new JvzOptions(v, compress, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, finalImage, codec);
+        return new JvzOptions(v, compress, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, finalImage,
+                codec, hashList);
     }
 
     public JvzOptions withCompress(boolean v) {
-        return new JvzOptions(checksums, v, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, finalImage, codec);
+        return new JvzOptions(checksums, v, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, finalImage,
+                codec, hashList);
     }
 
     public JvzOptions withBwlimit(long bytesPerSecond) {
-        return new JvzOptions(checksums, compress, zstdLevel, bytesPerSecond, resume, resumeRangeSize, finalImage, codec);
+        return new JvzOptions(checksums, compress, zstdLevel, bytesPerSecond, resume, resumeRangeSize, finalImage,
+                codec, hashList);
     }
 
     public JvzOptions withResume(boolean v, int rangeSize) {
-        return new JvzOptions(checksums, compress, zstdLevel, bwlimitBytesPerSecond, v, rangeSize, finalImage, codec);
+        return new JvzOptions(checksums, compress, zstdLevel, bwlimitBytesPerSecond, v, rangeSize, finalImage, codec,
+                hashList);
     }
 
     public JvzOptions withFinalImage(FinalImage.Source v) {
-        return new JvzOptions(checksums, compress, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, v, codec);
+        return new JvzOptions(checksums, compress, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize, v,
+                codec, hashList);
+    }
+
+    public JvzOptions withHashList(boolean v) {
+        return new JvzOptions(checksums, compress, zstdLevel, bwlimitBytesPerSecond, resume, resumeRangeSize,
+                finalImage,
+                codec, v);
     }
 
     int requestedFeatures() {
         int comp = !compress ? 0 : codec == Codec.LZ4 ? JvzFormat.FEATURE_LZ4 : JvzFormat.FEATURE_ZSTD;
-        return (checksums ? JvzFormat.FEATURE_CRC32C : 0) | comp | (resume ? JvzFormat.FEATURE_RESUME : 0);
+        return (checksums ? JvzFormat.FEATURE_CRC32C : 0) | comp | (resume ? JvzFormat.FEATURE_RESUME : 0)
+                | (hashList ? JvzFormat.FEATURE_HASH_LIST : 0);
     }
 }

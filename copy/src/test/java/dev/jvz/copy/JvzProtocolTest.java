@@ -136,6 +136,43 @@ class JvzProtocolTest {
         assertThat(target).doesNotExist();
     }
 
+    /**
+     * The receiver keeps its hash list up to date as blocks arrive and re-reads at END only the ranges
+     * that were not received in order or were written again: a block re-sent into a range already
+     * hashed (a later pass) must make that range count with its new bytes, else the digests differ.
+     * Without the HELLO's hash-list hint the receiver reads every range back, with the same result.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void hashListDigestFollowsBlocksWrittenAgainAfterTheirRangeWasHashed(boolean hint) throws Exception {
+        int range = JvzFormat.MIN_RANGE;
+        byte[] first = randomImage(15, 5 * range + 1234);
+        byte[] last = first.clone();
+        byte[] again = randomImage(16, 3000);
+        System.arraycopy(again, 0, last, range + 100, 3000); // inside range 1, hashed by then
+        System.arraycopy(again, 0, last, 2 * range, 1000); // at the start of range 2
+        Path src = dir.resolve("final");
+        Files.write(src, last);
+        FinalImage expected;
+        try (FileChannel ch = FileChannel.open(src)) {
+            expected = new FinalImage(last.length, Digests.rangeListSha256(ch::read, last.length, range), range);
+        }
+        Path target = dir.resolve("copy");
+        Link link = new Link();
+        CompletableFuture<Receiver.Result> f = link.receive(new Receiver(), target, Receiver.Options.defaults());
+        try (JvzStreamSink sink = JvzStreamSink.open(link.senderOut, link.senderFeedback,
+                JvzOptions.defaults().withResume(false, range).withHashList(hint).withFinalImage(() -> expected))) {
+            sendInRandomPieces(sink, first, new Random(15)); // pass 1, in order
+            sink.write(range + 100, ByteBuffer.wrap(last, range + 100, 3000).slice());
+            sink.write(2L * range, ByteBuffer.wrap(last, 2 * range, 1000).slice());
+            sink.finish();
+            assertThat(sink.receiverDigest()).isEqualTo(expected.sha256());
+        }
+        Receiver.Result r = Link.await(f);
+        assertThat(r.digest()).isEqualTo(Receiver.Digest.HASH_LIST);
+        assertThat(Files.readAllBytes(target)).isEqualTo(last);
+    }
+
     @Test
     void finalDigestMismatchFailsBothEnds() throws Exception {
         byte[] image = randomImage(14, 1024 * 1024);

@@ -45,7 +45,8 @@ public final class CopyJob {
         // Always ask: a receiver started with --resume that kept a partial copy offers its range digests;
         // any other receiver offers nothing and the copy runs in full.
         JvzOptions opts = base.withCompression(spec.compression()).withBwlimit(spec.bwlimit())
-                .withResume(true, base.resumeRangeSize());
+                .withResume(true, base.resumeRangeSize())
+                .withHashList(!Boolean.FALSE.equals(spec.digest())); // the default for a stream: a digest
         if (spec.file() != null) {
             return new FileSink(Path.of(spec.file()));
         }

@@ -4,28 +4,36 @@
 #
 #   bench/copy-bench.sh [--size 2G] [--reps 3] [--runs 6] [--jvz-runs 3] [--rate 7] [--max-downtime 50]
 #                       [--dir /var/tmp/jvz-copybench] [--out-dir DIR] [--skip-throughput] [--skip-live]
-#   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR OUT_DIR; e.g. SIZE=512M REPS=1 RUNS=2)
+#   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR OUT_DIR; e.g. SIZE=512M REPS=1 RUNS=2;
+#   PORT: the jvz receivers' TCP port on 127.0.0.1, default 7790)
 #
 # --out-dir (OUT_DIR; default: --dir, the old behaviour) is where part 1's rows write their copies
-# (jvz-legacy, jvz-jvz, jvz-file, nbdcopy, qemu-parallels, qemu-raw; jvz-send writes nothing); the
+# (jvz-net, jvz-digest, jvz-legacy, jvz-file, nbdcopy, qemu-parallels, qemu-raw; jvz-send writes nothing); the
 # source stays in --dir. With the source on the disk and OUT_DIR on tmpfs (/dev/shm) the write side no
 # longer competes with the source for one disk: the stand-in, on a one-disk machine, for a migration
 # whose copy lands on another host's disk. Each copy is verified right after its timed run and then
 # deleted (on tmpfs it sits in RAM); the script's outputs in OUT_DIR are removed on exit too.
 #
-# Part 1, pass-1 throughput of an idle, fully allocated image of random data (CopyBench mkimage). Rows:
-#   jvz-legacy   CopyBench send --protocol legacy: LiveCopy -> Receiver in a second JVM, TCP loopback
-#   jvz-jvz      the same with the jvz protocol (CRC32C per block; no final digest, and the receiver
-#                hashes nothing: since session 2 it digests its file only when asked, --local-digest)
-#   jvz-file     bin/jvz ploop copy -s DISK -d j-file.hdd --json: the same LiveCopy (read and write
-#                overlapped) into a local file by the in-process FileSink, one JVM, no socket: what a
-#                user runs. DISK = disk-SIZE/, a hard link of the source plus a DiskDescriptor.xml the
-#                script writes (-s takes a descriptor, not a bare image). The CLI's default for -d FILE
-#                is no final digest. The timed command includes bin/jvz's start with its AppCDS archive
-#                (`bin/jvz --version` runs once first so the archive exists); pass-1 MiB/s is read from
-#                the JSON (passes[0].bandwidth)
-#   jvz-send     jvz-legacy to a receiver JVM that parses and drops the stream (CopyBench discard): the
-#                read + send side alone, no destination disk
+# Part 1, pass-1 throughput of an idle, fully allocated image of random data (CopyBench mkimage). The jvz
+# rows run bin/jvz, i.e. what a user runs (with its ahead-of-time cache, made once before the timed runs):
+#   jvz-net      bin/jvz ploop copy -s DISK --to 127.0.0.1:PORT --no-digest --json, to a receiver
+#                `bin/jvz ploop copy --listen 127.0.0.1:PORT -d OUT --json` started (and listening) before
+#                the cache drop, as qemu-nbd is for nbdcopy; its CPU is added to the row's, as qemu-nbd's
+#                is to nbdcopy's. The jvz protocol: CRC32C per block checked by the receiver, which
+#                fdatasyncs before its last answer. No final digest: nbdcopy verifies nothing either.
+#                (The receiver's CPU counts from the moment it listens: its JVM start-up is left out.)
+#   jvz-digest   the same with the CLI's default, the final digest: the sender hashes each 4 MiB range as
+#                it reads it, the receiver reads its copy back after the last answer and hashes it, and
+#                the sender waits for the two to be compared: the price of an end-to-end check
+#   jvz-legacy   the same with --legacy: ploop's stream (no checksums, no digest)
+#   jvz-file     bin/jvz ploop copy -s DISK -d OUT --json: the same LiveCopy (read and write overlapped)
+#                into a local file by the in-process FileSink, one JVM, no socket. The CLI's default for
+#                -d FILE is no final digest
+#   (DISK = disk-SIZE/, a hard link of the source plus a DiskDescriptor.xml the script writes: -s takes a
+#   descriptor, not a bare image. pass-1 MiB/s is read from the sender's JSON: passes[0])
+#   jvz-send     CopyBench send --protocol legacy --discard: LiveCopy to a receiver JVM that parses and
+#                drops the stream (a child JVM of the harness, started inside the timed run): the read +
+#                send side alone, no destination disk; its pass-1 rate is the "send" term of max(read, send)
 #   nbdcopy      nbdcopy nbd+unix:///?socket=S out.raw, from an already running
 #                MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only
 #   qemu-parallels  qemu-img convert -f parallels -O parallels src dst
@@ -36,9 +44,10 @@
 # a following `sync` (the jvz receiver fdatasyncs, qemu-img and nbdcopy leave dirty pages: the sync makes
 # all "data on disk"; with OUT_DIR on tmpfs that sync still runs but has nothing of the copy to write,
 # so it costs next to nothing). drop_caches does not drop tmpfs contents. MiB/s = source file bytes / that time. The row order alternates each repetition.
-# jvz-legacy/-jvz/-send times include starting two JVMs (~0.1-0.3 s), jvz-file's one; the in-process
-# pass-1 rate is shown too. CPU seconds (user+sys, /usr/bin/time, children included; for nbdcopy plus
-# qemu-nbd's) show the cost per copy.
+# The jvz-net/-digest/-legacy/-file times include starting the sender's JVM (bin/jvz), jvz-send's two
+# JVMs; the in-process pass-1 rate is shown too. CPU seconds (user+sys, /usr/bin/time, children
+# included; plus the server's: qemu-nbd for nbdcopy, the jvz receiver for jvz-net/-digest/-legacy)
+# show the cost per copy.
 #
 # Part 2, frozen window: CopyBench live (see its class comment) on a copy of the image, caches warm.
 set -euo pipefail
@@ -59,12 +68,12 @@ while [ $# -gt 0 ]; do
     --out-dir) out="$2"; shift 2 ;;
     --skip-throughput) do_tp=0; shift ;;
     --skip-live) do_live=0; shift ;;
-    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
     *) echo "copy-bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-for t in qemu-img qemu-nbd nbdcopy jq; do
+for t in qemu-img qemu-nbd nbdcopy jq ss; do
   command -v "$t" >/dev/null || { echo "copy-bench: $t missing; run scripts/install-deps.sh" >&2; exit 1; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "copy-bench: must run as root (drop_caches)" >&2; exit 1; }
@@ -75,7 +84,7 @@ fi
 if [ ! -f "$here/cli/target/jvz-cli.jar" ]; then
   (cd "$here" && mvn -q -o -pl cli -am package -DskipTests)
 fi
-# bin/jvz makes its AppCDS archive on its first run after a build: do that outside the timed runs.
+# bin/jvz makes its ahead-of-time cache on its first run after a build: do that outside the timed runs.
 "$here/bin/jvz" --version >/dev/null
 # Same JVM flags as bin/jvz; the receiver child JVM gets the same ones (CopyBench.ReceiverProcess).
 JVZ=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xshare:auto --enable-native-access=ALL-UNNAMED
@@ -126,21 +135,25 @@ timed() { # row CMD...: drop caches, time CMD + sync, record seconds
   drop
   local t0 t1 s
   local srv0=0 srv1=0
-  [ -n "$nbdpid" ] && srv0=$(awk '{ print $14 + $15 }' "/proc/$nbdpid/stat")
+  [ -n "$srvpid" ] && srv0=$(awk '{ print $14 + $15 }' "/proc/$srvpid/stat")
   t0=$(date +%s%N)
   /usr/bin/time -f "%U %S" -o "last-$row.cpu" "$@" > "last-$row.out" 2>&1 \
     || { echo "copy-bench: $row failed:"; cat "last-$row.out"; exit 1; } >&2
   sync
   t1=$(date +%s%N)
-  [ -n "$nbdpid" ] && srv1=$(awk '{ print $14 + $15 }' "/proc/$nbdpid/stat")
+  [ -n "$srvpid" ] && srv1=$(awk '{ print $14 + $15 }' "/proc/$srvpid/stat")
+  # A jvz receiver (started by start_receiver, outside the timed part) has ended by now or ends at
+  # once: its CPU seconds come from /usr/bin/time when it exits.
+  local rx=0
+  if [ -n "$rxpid" ]; then finish_receiver "$row"; rx=$(awk -v b="$rxbase" '{ print $1 + $2 - b }' last-receiver.cpu); fi
   s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
   secs[$row]="${secs[$row]:-} $s"
   # CPU seconds (user + sys) of the command and its children, plus the qemu-nbd server's for nbdcopy.
-  local c; c=$(awk -v d="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $1 + $2 + d / hz }' "last-$row.cpu")
+  local c; c=$(awk -v d="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" -v rx="$rx" '{ printf "%.2f", $1 + $2 + d / hz + rx }' "last-$row.cpu")
   cpu[$row]="${cpu[$row]:-} $c"
   local extra=""
   case "$row" in
-    jvz-file) # the CLI's JSON: passes[0] is pass 1 (bytes, nanos), as CopyBench's pass1_mib_s
+    jvz-file|jvz-net|jvz-digest|jvz-legacy) # the CLI's JSON: passes[0] is pass 1 (bytes, nanos)
       extra=$(jq -r '.passes[0] | .bytes / 1048576 / (.nanos / 1e9)' "last-$row.out" | awk '{ printf "pass1_mib_s=%.1f", $1 }')
       pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;;
     jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;; esac
@@ -148,16 +161,45 @@ timed() { # row CMD...: drop caches, time CMD + sync, record seconds
 }
 
 sock="$dir/nbd.sock"
-nbdpid=""
-outputs=("$out/j-legacy.hdd" "$out/j-jvz.hdd" "$out/j-file.hdd" "$out/n.raw" "$out/q.hdd" "$out/q.raw")
+srvpid="" rxpid="" rxbase=0
+port="${PORT:-7790}"
+outputs=("$out/j-net.hdd" "$out/j-digest.hdd" "$out/j-legacy.hdd" "$out/j-file.hdd" "$out/n.raw" "$out/q.hdd"
+         "$out/q.raw")
 cleanup() {
-  [ -n "$nbdpid" ] && kill "$nbdpid" 2>/dev/null
+  [ -n "$srvpid" ] && kill "$srvpid" 2>/dev/null
+  [ -n "$rxpid" ] && kill "$rxpid" 2>/dev/null
   rm -f "${outputs[@]}"
   # Only a directory this script made is removed, and only if it is empty (never rm -r).
   [ "$out_made" = 1 ] && rmdir "$out" 2>/dev/null
   true
 }
 trap cleanup EXIT
+
+# start_receiver OUT: a jvz receiver listening on 127.0.0.1:$port (before the cache drop, like qemu-nbd)
+start_receiver() {
+  rm -f "$1" last-receiver.cpu
+  /usr/bin/time -f "%U %S" -o last-receiver.cpu \
+    "$here/bin/jvz" ploop copy --listen "127.0.0.1:$port" -d "$1" --json > last-receiver.out 2>&1 &
+  rxpid=$!
+  for _ in $(seq 200); do
+    if ss -Hltn "sport = :$port" | grep -q .; then
+      # Its CPU so far (JVM start-up): subtracted from its total, as qemu-nbd's start is not counted.
+      local java; java=$(pgrep -P "$rxpid" | head -1)
+      rxbase=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$java/stat")
+      return 0
+    fi
+    kill -0 "$rxpid" 2>/dev/null || break
+    sleep 0.02
+  done
+  echo "copy-bench: the jvz receiver did not listen on 127.0.0.1:$port:" >&2; cat last-receiver.out >&2; exit 1
+}
+# finish_receiver ROW: the receiver must have ended well (it exits once it answered the sender's END)
+finish_receiver() {
+  local rc=0
+  wait "$rxpid" || rc=$?
+  rxpid=""
+  [ "$rc" = 0 ] || { echo "copy-bench: $1: the jvz receiver failed (exit $rc):" >&2; cat last-receiver.out >&2; exit 1; }
+}
 
 # verify ROW CHECK...: a copy must match the source before its number counts; then it is deleted, so
 # that tmpfs (OUT_DIR=/dev/shm) holds at most one copy at a time.
@@ -169,20 +211,22 @@ verify() {
 run_row() {
   local o="$out"
   case "$1" in
-    jvz-legacy) rm -f "$o/j-legacy.hdd"; timed jvz-legacy "${JVZ[@]}" send "$src" --out "$o/j-legacy.hdd" --protocol legacy
-      verify jvz-legacy "$o/j-legacy.hdd" cmp "$src" "$o/j-legacy.hdd" ;;
-    jvz-jvz) rm -f "$o/j-jvz.hdd"; timed jvz-jvz "${JVZ[@]}" send "$src" --out "$o/j-jvz.hdd" --protocol jvz
-      verify jvz-jvz "$o/j-jvz.hdd" cmp "$src" "$o/j-jvz.hdd" ;;
+    jvz-net|jvz-digest|jvz-legacy)
+      local f="$o/j-${1#jvz-}.hdd" flag
+      case "$1" in jvz-net) flag=--no-digest ;; jvz-digest) flag=--digest ;; jvz-legacy) flag=--legacy ;; esac
+      start_receiver "$f"
+      timed "$1" "$here/bin/jvz" ploop copy -s "$disk" --to "127.0.0.1:$port" "$flag" --json
+      verify "$1" "$f" cmp "$src" "$f" ;;
     jvz-file) rm -f "$o/j-file.hdd"; timed jvz-file "$here/bin/jvz" ploop copy -s "$disk" -d "$o/j-file.hdd" --json
       verify jvz-file "$o/j-file.hdd" cmp "$src" "$o/j-file.hdd" ;;
     jvz-send) timed jvz-send "${JVZ[@]}" send "$src" --out /nonexistent --protocol legacy --discard true ;;
     nbdcopy)
       rm -f "$o/n.raw" "$sock"
       MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only -k "$sock" "$src" &
-      nbdpid=$!
+      srvpid=$!
       for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
       timed nbdcopy nbdcopy "nbd+unix:///?socket=$sock" "$o/n.raw"
-      kill "$nbdpid"; wait "$nbdpid" 2>/dev/null || true; nbdpid=""
+      kill "$srvpid"; wait "$srvpid" 2>/dev/null || true; srvpid=""
       verify nbdcopy "$o/n.raw" qemu-img compare -q -f parallels -F raw "$src" "$o/n.raw" ;;
     qemu-parallels) rm -f "$o/q.hdd"; timed qemu-parallels qemu-img convert -f parallels -O parallels "$src" "$o/q.hdd"
       verify qemu-parallels "$o/q.hdd" qemu-img compare -q -f parallels -F parallels "$src" "$o/q.hdd" ;;
@@ -192,7 +236,7 @@ run_row() {
   esac
 }
 
-rows=(jvz-legacy jvz-jvz jvz-file jvz-send nbdcopy qemu-parallels qemu-raw read)
+rows=(jvz-net jvz-digest jvz-legacy jvz-file jvz-send nbdcopy qemu-parallels qemu-raw read)
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 if [ "$do_tp" = 1 ]; then
   echo "# part 1: pass-1 throughput, $reps repetitions, caches dropped before each run"
@@ -215,12 +259,25 @@ if [ "$do_tp" = 1 ]; then
   echo
   echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | qemu-img -O parallels | qemu-img -O raw | dd read |"
   echo "|---|---:|---:|---:|---:|"
-  for j in jvz-legacy jvz-jvz jvz-file; do
+  for j in jvz-net jvz-digest jvz-legacy jvz-file; do
     printf '| %s |' "$j"
     for p in nbdcopy qemu-parallels qemu-raw read; do
       printf ' %s |' "$(awk -v a="${med[$j]}" -v b="${med[$p]}" 'BEGIN { printf "%.2f", a / b }')"
     done
     echo
+  done
+  # max(read, send) as a rate is the slower of the two: the cold dd read (wall) and the read + send side
+  # alone (jvz-send's in-process pass 1). A copy that "reaches max(read, send)" runs at that rate.
+  pm() { echo "${pass1[$1]:-}" | median; }
+  ceil=$(awk -v r="${med[read]}" -v s="$(pm jvz-send)" 'BEGIN { printf "%.1f", (r < s) ? r : s }')
+  echo
+  echo "max(read, send) as a rate: min(dd read ${med[read]}, jvz-send pass 1 $(pm jvz-send)) = $ceil MiB/s"
+  echo
+  echo "| jvz row | wall + sync MiB/s / max(read, send) | pass-1 MiB/s (median) / max(read, send) |"
+  echo "|---|---:|---:|"
+  for j in jvz-net jvz-digest jvz-legacy jvz-file; do
+    awk -v j="$j" -v w="${med[$j]}" -v p="$(pm "$j")" -v c="$ceil" \
+      'BEGIN { printf "| %s | %.2f | %.2f |\n", j, w / c, p / c }'
   done
 fi
 

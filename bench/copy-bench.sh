@@ -3,9 +3,9 @@
 # frozen final-pass window of a LiveCopy under a steady random-write load.
 #
 #   bench/copy-bench.sh [--size 2G] [--reps 3] [--runs 6] [--jvz-runs 3] [--rate 7] [--max-downtime 50]
-#                       [--dir /var/tmp/jvz-copybench] [--out-dir DIR] [--skip-throughput] [--skip-live]
+#                       [--dir /var/tmp/jvz-copybench] [--out-dir DIR] [--skip-throughput] [--skip-live] [--no-warm]
 #   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR OUT_DIR; e.g. SIZE=512M REPS=1 RUNS=2;
-#   PORT: the jvz receivers' TCP port on 127.0.0.1, default 7790)
+#   PORT: the jvz receivers' TCP port on 127.0.0.1, default 7790; WARM=0 is --no-warm)
 #
 # --out-dir (OUT_DIR; default: --dir, the old behaviour) is where part 1's rows write their copies
 # (jvz-net, jvz-digest, jvz-legacy, jvz-file, nbdcopy, qemu-parallels, qemu-raw; jvz-send writes nothing); the
@@ -40,6 +40,10 @@
 #   qemu-raw     qemu-img convert -f parallels -O raw src dst
 #   read         dd if=src of=/dev/null bs=4M: the disk's sequential read rate, the ceiling of any copy
 #                that reads the source from disk (max(read, send) with a faster send)
+# After the cold rows, each repetition runs jvz-net, jvz-legacy, jvz-file, nbdcopy and both qemu-img rows
+# again with the source read into the page cache first (not with --no-warm): the copy without its disk
+# read, i.e. the "send" term. The overlap table compares each row's cold time with max(read, warm)
+# (reading and sending fully overlapped, OpenVZ's max(Tread, Tsend)) and read + warm (not at all).
 # Each timed run: sync; echo 3 > /proc/sys/vm/drop_caches (root), then the wall clock of the command PLUS
 # a following `sync` (the jvz receiver fdatasyncs, qemu-img and nbdcopy leave dirty pages: the sync makes
 # all "data on disk"; with OUT_DIR on tmpfs that sync still runs but has nothing of the copy to write,
@@ -56,6 +60,7 @@ here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 
 size="${SIZE:-2G}" reps="${REPS:-3}" runs="${RUNS:-6}" jvz_runs="${JVZ_RUNS:-3}" rate="${RATE:-7}"
 maxdown="${MAX_DOWNTIME:-50}" dir="${DIR:-/var/tmp/jvz-copybench}" out="${OUT_DIR:-}" do_tp=1 do_live=1
+do_warm="${WARM:-1}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="$2"; shift 2 ;;
@@ -68,7 +73,8 @@ while [ $# -gt 0 ]; do
     --out-dir) out="$2"; shift 2 ;;
     --skip-throughput) do_tp=0; shift ;;
     --skip-live) do_live=0; shift ;;
-    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
+    --no-warm) do_warm=0; shift ;;
+    -h|--help) sed -n '2,56p' "$0"; exit 0 ;;
     *) echo "copy-bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -130,9 +136,10 @@ start=$(date +%s)
 
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 declare -A secs pass1 cpu
-timed() { # row CMD...: drop caches, time CMD + sync, record seconds
+timed() { # row CMD...: drop caches (warm=1: read the source into them instead), time CMD + sync, record
   local row="$1"; shift
-  drop
+  local key="$row"
+  if [ "$warm" = 1 ]; then key="$row@warm"; sync; cat "$src" > /dev/null; else drop; fi
   local t0 t1 s
   local srv0=0 srv1=0
   [ -n "$srvpid" ] && srv0=$(awk '{ print $14 + $15 }' "/proc/$srvpid/stat")
@@ -147,17 +154,17 @@ timed() { # row CMD...: drop caches, time CMD + sync, record seconds
   local rx=0
   if [ -n "$rxpid" ]; then finish_receiver "$row"; rx=$(awk -v b="$rxbase" '{ print $1 + $2 - b }' last-receiver.cpu); fi
   s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-  secs[$row]="${secs[$row]:-} $s"
+  secs[$key]="${secs[$key]:-} $s"
   # CPU seconds (user + sys) of the command and its children, plus the qemu-nbd server's for nbdcopy.
   local c; c=$(awk -v d="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" -v rx="$rx" '{ printf "%.2f", $1 + $2 + d / hz + rx }' "last-$row.cpu")
-  cpu[$row]="${cpu[$row]:-} $c"
+  cpu[$key]="${cpu[$key]:-} $c"
   local extra=""
   case "$row" in
     jvz-file|jvz-net|jvz-digest|jvz-legacy) # the CLI's JSON: passes[0] is pass 1 (bytes, nanos)
       extra=$(jq -r '.passes[0] | .bytes / 1048576 / (.nanos / 1e9)' "last-$row.out" | awk '{ printf "pass1_mib_s=%.1f", $1 }')
-      pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;;
-    jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$row]="${pass1[$row]:-} ${extra#*=}" ;; esac
-  printf '  %-15s %7.3f s %8.1f MiB/s  cpu %6.2f s  %s\n' "$row" "$s" "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')" "$c" "$extra"
+      pass1[$key]="${pass1[$key]:-} ${extra#*=}" ;;
+    jvz-*) extra=$(grep -o 'pass1_mib_s=[0-9.]*' "last-$row.out"); pass1[$key]="${pass1[$key]:-} ${extra#*=}" ;; esac
+  printf '  %-20s %7.3f s %8.1f MiB/s  cpu %6.2f s  %s\n' "$key" "$s" "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')" "$c" "$extra"
 }
 
 sock="$dir/nbd.sock"
@@ -237,6 +244,10 @@ run_row() {
 }
 
 rows=(jvz-net jvz-digest jvz-legacy jvz-file jvz-send nbdcopy qemu-parallels qemu-raw read)
+# Rows also run warm (source in the page cache): their time is the "send" side alone, everything but
+# the disk read; see the overlap table at the end.
+warm_rows=(jvz-net jvz-legacy jvz-file nbdcopy qemu-parallels qemu-raw)
+warm=0
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 if [ "$do_tp" = 1 ]; then
   echo "# part 1: pass-1 throughput, $reps repetitions, caches dropped before each run"
@@ -244,6 +255,12 @@ if [ "$do_tp" = 1 ]; then
     echo "# repetition $rep"
     if [ $((rep % 2)) -eq 1 ]; then order=("${rows[@]}"); else order=(); for ((i=${#rows[@]}-1; i>=0; i--)); do order+=("${rows[$i]}"); done; fi
     for row in "${order[@]}"; do run_row "$row"; done
+    if [ "$do_warm" = 1 ]; then
+      warm=1
+      if [ $((rep % 2)) -eq 1 ]; then order=("${warm_rows[@]}"); else order=(); for ((i=${#warm_rows[@]}-1; i>=0; i--)); do order+=("${warm_rows[$i]}"); done; fi
+      for row in "${order[@]}"; do run_row "$row"; done
+      warm=0
+    fi
   done
   # Every copy was verified (and deleted) right after its run, in run_row.
   echo "# all copies verified against the source"
@@ -279,6 +296,27 @@ if [ "$do_tp" = 1 ]; then
     awk -v j="$j" -v w="${med[$j]}" -v p="$(pm "$j")" -v c="$ceil" \
       'BEGIN { printf "| %s | %.2f | %.2f |\n", j, w / c, p / c }'
   done
+  if [ "$do_warm" = 1 ]; then
+    # Read and send overlapped? A row's cold time against its two parts measured apart: the cold read
+    # alone (dd) and the row with the source already cached (no disk read: the send side). Perfect
+    # overlap gives cold = max(read, warm) (ratio 1.00); none gives read + warm (ratio below 1 by that).
+    # For the jvz rows the same with the in-process pass 1 (no JVM start-up in it).
+    tr_=$(echo "${secs[read]}" | median)
+    echo
+    echo "Overlap: dd read alone $tr_ s (median, cold)"
+    echo
+    echo "| row | cold s | warm s | max(read, warm) / cold | (read + warm) / cold | pass 1 cold s | pass 1 warm s | max(read, warm) / cold, pass 1 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for r in "${warm_rows[@]}"; do
+      tc=$(echo "${secs[$r]}" | median) tw=$(echo "${secs[$r@warm]}" | median)
+      pc=$(pm "$r") pw=$(pm "$r@warm")
+      awk -v r="$r" -v tc="$tc" -v tw="$tw" -v tr="$tr_" -v pc="$pc" -v pw="$pw" -v mib="$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')" 'BEGIN {
+        m = (tr > tw) ? tr : tw
+        printf "| %s | %.3f | %.3f | %.2f | %.2f |", r, tc, tw, m / tc, (tr + tw) / tc
+        if (pc != "" && pw != "") { sc = mib / pc; sw = mib / pw; mp = (tr > sw) ? tr : sw; printf " %.3f | %.3f | %.2f |\n", sc, sw, mp / sc }
+        else printf " - | - | - |\n" }'
+    done
+  fi
 fi
 
 if [ "$do_live" = 1 ]; then

@@ -309,7 +309,8 @@ if [ "$do_tp" = 1 ]; then
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for r in "${warm_rows[@]}"; do
       tc=$(echo "${secs[$r]}" | median) tw=$(echo "${secs[$r@warm]}" | median)
-      pc=$(pm "$r") pw=$(pm "$r@warm")
+      pc="" pw=""
+      if [ -n "${pass1[$r]:-}" ]; then pc=$(pm "$r") pw=$(pm "$r@warm"); fi
       awk -v r="$r" -v tc="$tc" -v tw="$tw" -v tr="$tr_" -v pc="$pc" -v pw="$pw" -v mib="$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')" 'BEGIN {
         m = (tr > tw) ? tr : tw
         printf "| %s | %.3f | %.3f | %.2f | %.2f |", r, tc, tw, m / tc, (tr + tw) / tc

@@ -5,7 +5,8 @@
 #   bench/copy-bench.sh [--size 2G] [--reps 3] [--runs 6] [--jvz-runs 3] [--rate 7] [--max-downtime 50]
 #                       [--dir /var/tmp/jvz-copybench] [--out-dir DIR] [--skip-throughput] [--skip-live] [--no-warm]
 #   (or the same as env vars: SIZE REPS RUNS JVZ_RUNS RATE MAX_DOWNTIME DIR OUT_DIR; e.g. SIZE=512M REPS=1 RUNS=2;
-#   PORT: the jvz receivers' TCP port on 127.0.0.1, default 7790; WARM=0 is --no-warm)
+#   PORT: the jvz receivers' TCP port on 127.0.0.1, default 7790 (qemu-nbd's for nbdcopy-tcp: PORT+1);
+#   WARM=0 is --no-warm)
 #
 # --out-dir (OUT_DIR; default: --dir, the old behaviour) is where part 1's rows write their copies
 # (jvz-net, jvz-digest, jvz-legacy, jvz-file, nbdcopy, qemu-parallels, qemu-raw; jvz-send writes nothing); the
@@ -36,6 +37,8 @@
 #                send side alone, no destination disk; its pass-1 rate is the "send" term of max(read, send)
 #   nbdcopy      nbdcopy nbd+unix:///?socket=S out.raw, from an already running
 #                MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only
+#   nbdcopy-tcp  the same over TCP loopback (qemu-nbd -b 127.0.0.1 -p PORT+1; nbdcopy nbd://127.0.0.1:PORT+1):
+#                the jvz rows' transport, and a migration's
 #   qemu-parallels  qemu-img convert -f parallels -O parallels src dst
 #   qemu-raw     qemu-img convert -f parallels -O raw src dst
 #   read         dd if=src of=/dev/null bs=4M: the disk's sequential read rate, the ceiling of any copy
@@ -74,7 +77,7 @@ while [ $# -gt 0 ]; do
     --skip-throughput) do_tp=0; shift ;;
     --skip-live) do_live=0; shift ;;
     --no-warm) do_warm=0; shift ;;
-    -h|--help) sed -n '2,56p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,59p' "$0"; exit 0 ;;
     *) echo "copy-bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -169,7 +172,7 @@ timed() { # row CMD...: drop caches (warm=1: read the source into them instead),
 
 sock="$dir/nbd.sock"
 srvpid="" rxpid="" rxbase=0
-port="${PORT:-7790}"
+port="${PORT:-7790}" nbdport=$(( ${PORT:-7790} + 1 ))
 outputs=("$out/j-net.hdd" "$out/j-digest.hdd" "$out/j-legacy.hdd" "$out/j-file.hdd" "$out/n.raw" "$out/q.hdd"
          "$out/q.raw")
 cleanup() {
@@ -235,6 +238,14 @@ run_row() {
       timed nbdcopy nbdcopy "nbd+unix:///?socket=$sock" "$o/n.raw"
       kill "$srvpid"; wait "$srvpid" 2>/dev/null || true; srvpid=""
       verify nbdcopy "$o/n.raw" qemu-img compare -q -f parallels -F raw "$src" "$o/n.raw" ;;
+    nbdcopy-tcp) # the same over TCP loopback, the transport the jvz rows use (and a migration)
+      rm -f "$o/n.raw"
+      MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only -b 127.0.0.1 -p "$nbdport" "$src" &
+      srvpid=$!
+      for _ in $(seq 100); do ss -Hltn "sport = :$nbdport" | grep -q . && break; sleep 0.05; done
+      timed nbdcopy-tcp nbdcopy "nbd://127.0.0.1:$nbdport" "$o/n.raw"
+      kill "$srvpid"; wait "$srvpid" 2>/dev/null || true; srvpid=""
+      verify nbdcopy-tcp "$o/n.raw" qemu-img compare -q -f parallels -F raw "$src" "$o/n.raw" ;;
     qemu-parallels) rm -f "$o/q.hdd"; timed qemu-parallels qemu-img convert -f parallels -O parallels "$src" "$o/q.hdd"
       verify qemu-parallels "$o/q.hdd" qemu-img compare -q -f parallels -F parallels "$src" "$o/q.hdd" ;;
     qemu-raw) rm -f "$o/q.raw"; timed qemu-raw qemu-img convert -f parallels -O raw "$src" "$o/q.raw"
@@ -243,7 +254,7 @@ run_row() {
   esac
 }
 
-rows=(jvz-net jvz-digest jvz-legacy jvz-file jvz-send nbdcopy qemu-parallels qemu-raw read)
+rows=(jvz-net jvz-digest jvz-legacy jvz-file jvz-send nbdcopy nbdcopy-tcp qemu-parallels qemu-raw read)
 # Rows also run warm (source in the page cache): their time is the "send" side alone, everything but
 # the disk read; see the overlap table at the end.
 warm_rows=(jvz-net jvz-legacy jvz-file nbdcopy qemu-parallels qemu-raw)
@@ -274,11 +285,11 @@ if [ "$do_tp" = 1 ]; then
     echo "| $row | ${med[$row]} |${secs[$row]} |${cpu[$row]} |${pass1[$row]:- -} |"
   done
   echo
-  echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | qemu-img -O parallels | qemu-img -O raw | dd read |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| jvz/peer (MiB/s ratio, above 1.00 = jvz faster) | nbdcopy | nbdcopy over TCP | qemu-img -O parallels | qemu-img -O raw | dd read |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for j in jvz-net jvz-digest jvz-legacy jvz-file; do
     printf '| %s |' "$j"
-    for p in nbdcopy qemu-parallels qemu-raw read; do
+    for p in nbdcopy nbdcopy-tcp qemu-parallels qemu-raw read; do
       printf ' %s |' "$(awk -v a="${med[$j]}" -v b="${med[$p]}" 'BEGIN { printf "%.2f", a / b }')"
     done
     echo

@@ -69,10 +69,14 @@ public final class Fs {
      * the same freeze took 11-17 ms (BENCHMARKS.md, live copy, frozen window of a mounted disk).
      * The knob is global, so it is set only for the FIFREEZE call itself (nested calls counted, the
      * value found restored by the last one), and only where it is 0 and writable (root); elsewhere
-     * nothing changes and the freeze is just slower. Thread-safe: one lock guards the count.
+     * nothing changes and the freeze is just slower. While it is set, a marker file holding this
+     * process's pid says so, so that a node killed in the middle can put the 0 back when it (or any
+     * node) starts again ({@link #recover}). Thread-safe: one lock guards the count.
      */
     static final class ExpeditedRcu {
         private static final Path KNOB = Path.of("/sys/kernel/rcu_expedited");
+        /** In /run: gone after a reboot, as the knob's setting is. */
+        static final Path MARKER = Path.of("/run/jvz/rcu-expedited-set-by-pid");
         private static final Object LOCK = new Object();
         /** Freezes in progress that asked for it; guarded by LOCK. */
         private static int users;
@@ -86,6 +90,8 @@ public final class Fs {
                 if (users++ == 0) {
                     try {
                         if ("0".equals(java.nio.file.Files.readString(KNOB).strip())) {
+                            java.nio.file.Files.createDirectories(MARKER.getParent());
+                            java.nio.file.Files.writeString(MARKER, ProcessHandle.current().pid() + "\n");
                             java.nio.file.Files.writeString(KNOB, "1");
                             setByUs = true;
                         }
@@ -102,11 +108,35 @@ public final class Fs {
                     setByUs = false;
                     try {
                         java.nio.file.Files.writeString(KNOB, "0");
+                        java.nio.file.Files.deleteIfExists(MARKER);
                     } catch (IOException e) {
                         // Left at 1: grace periods stay expedited (more IPIs), nothing breaks; say so.
                         System.getLogger(Fs.class.getName()).log(System.Logger.Level.WARNING,
                                 "could not reset " + KNOB + " to 0 after a freeze: " + e.getMessage());
                     }
+                }
+            }
+        }
+
+        /**
+         * Puts the knob back to 0 if a node set it and died before it could (its marker names a pid
+         * that no longer runs); called when a node starts. Returns whether it did.
+         */
+        static boolean recover() {
+            synchronized (LOCK) {
+                try {
+                    if (users > 0 || !java.nio.file.Files.exists(MARKER)) {
+                        return false;
+                    }
+                    long pid = Long.parseLong(java.nio.file.Files.readString(MARKER).strip());
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        return false; // that node is still freezing: it resets the knob itself
+                    }
+                    java.nio.file.Files.writeString(KNOB, "0");
+                    java.nio.file.Files.deleteIfExists(MARKER);
+                    return true;
+                } catch (IOException | NumberFormatException e) {
+                    return false; // no knob, not root, or a marker this code did not write: leave it
                 }
             }
         }

@@ -60,6 +60,9 @@ public final class NodeDaemon implements AutoCloseable {
         Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
         server = ch;
+        if (Fs.ExpeditedRcu.recover()) {
+            LOG.log(System.Logger.Level.INFO, "reset /sys/kernel/rcu_expedited to 0: a node was killed during a freeze");
+        }
         java.util.List<String> restored = mounts.restore();
         Thread.ofVirtual().name("jvz-node-accept").start(this::acceptLoop);
         return restored;

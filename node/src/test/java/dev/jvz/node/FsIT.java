@@ -74,6 +74,31 @@ class FsIT {
         }
     }
 
+    /** A node killed while the knob was set left its marker: the next start puts the 0 back. */
+    @Test
+    void aKnobLeftSetByADeadNodeIsReset() throws Exception {
+        Path knob = Path.of("/sys/kernel/rcu_expedited");
+        NodeTools.requireHost(Files.isRegularFile(knob) && Files.isWritable(knob),
+                knob + " is missing or not writable (a kernel without it, or not root)");
+        String before = Files.readString(knob).strip();
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        try {
+            Files.createDirectories(Fs.ExpeditedRcu.MARKER.getParent());
+            Files.writeString(Fs.ExpeditedRcu.MARKER, dead.pid() + "\n");
+            Files.writeString(knob, "1");
+            assertThat(Fs.ExpeditedRcu.recover()).isTrue();
+            assertThat(Files.readString(knob).strip()).isEqualTo("0");
+            assertThat(Fs.ExpeditedRcu.MARKER).doesNotExist();
+            // A marker of a live process (this one) is left alone: that node resets it itself.
+            Files.writeString(Fs.ExpeditedRcu.MARKER, ProcessHandle.current().pid() + "\n");
+            assertThat(Fs.ExpeditedRcu.recover()).isFalse();
+        } finally {
+            Files.deleteIfExists(Fs.ExpeditedRcu.MARKER);
+            Files.writeString(knob, before);
+        }
+    }
+
     @Test
     void checkpointWorksOnExt4AndSaysNoWhereThereIsNone() throws IOException {
         Files.write(mnt.resolve("data"), new byte[1 << 20]);

@@ -8,20 +8,21 @@ import org.junit.jupiter.api.Assumptions;
 final class NodeTools {
     private NodeTools() {}
 
+    /** Skips the test with {@code why} unless {@code ok}; in CI (CI=true) fails instead. */
+    static void requireHost(boolean ok, String why) {
+        if (!ok) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail(why);
+            }
+            Assumptions.assumeTrue(false, why);
+        }
+    }
+
     static void require(String... tools) {
         for (String t : tools) {
-            if (!Exec.onPath(t)) {
-                if ("true".equals(System.getenv("CI"))) {
-                    fail(t + " is not installed; scripts/install-deps.sh must install it in CI");
-                }
-                Assumptions.assumeTrue(false, t + " is not installed");
-            }
+            requireHost(Exec.onPath(t), t + " is not installed; scripts/install-deps.sh must install it in CI");
         }
-        if (!java.nio.file.Files.exists(java.nio.file.Path.of("/dev/fuse")) && !Attacher.kernelNbdAvailable()) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("neither /dev/fuse nor /dev/nbd0 exists: no way to attach an export");
-            }
-            Assumptions.assumeTrue(false, "no /dev/fuse and no /dev/nbd0");
-        }
+        requireHost(java.nio.file.Files.exists(java.nio.file.Path.of("/dev/fuse")) || Attacher.kernelNbdAvailable(),
+                "neither /dev/fuse nor /dev/nbd0 exists: no way to attach an export");
     }
 }

@@ -20,7 +20,8 @@ import java.util.List;
  * cache trained on {@code jvz list} alone left out the image, XML, copy and JSON classes that
  * {@code jvz ploop copy} needs (measured in BENCHMARKS.md, "Live copy", start-up). Nothing here
  * touches state outside the scratch directory: the caller points {@code JVZ_CONF} and
- * {@code JVZ_NODE_DIR} into it, no file system is made ({@code -t none}) and nothing is mounted.
+ * {@code JVZ_NODE_DIR} into it, no file system is made ({@code -t none}) and nothing is mounted; the
+ * node that {@code ctl status} starts there is stopped at the end.
  * A command that fails only loses its share of the training; the run still ends with exit code 0,
  * and the launcher falls back to no cache if the JVM could not write one.
  *
@@ -62,8 +63,9 @@ public final class Training {
             port = s.getLocalPort();
         }
         String listen = "127.0.0.1:" + port;
-        Thread receiver = Thread.ofPlatform().start(() -> Main.run(none, none, "ploop", "copy", "--listen", listen,
-                "-d", dir.resolve("received.hdd").toString(), "--json"));
+        // A daemon: should the sender never connect, the receiver's accept must not keep the JVM alive.
+        Thread receiver = Thread.ofPlatform().daemon(true).start(() -> Main.run(none, none, "ploop", "copy",
+                "--listen", listen, "-d", dir.resolve("received.hdd").toString(), "--json"));
         boolean copied = false;
         for (int i = 0; i < 100 && !copied; i++) {
             copied = Main.run(none, none, "ploop", "copy", "-s", xml, "--to", listen, "--json") == 0;
@@ -73,6 +75,9 @@ public final class Training {
         }
         receiver.join(10_000);
         System.err.println("training: copy over TCP " + (copied ? "done" : "failed"));
+        // 'ctl' commands start the node of JVZ_CONF's NODE_DIR (the caller's scratch one): stop it, or
+        // every build would leave a node daemon behind.
+        report(new String[] {"node", "stop"}, Main.run(none, none, "node", "stop"));
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> {
                 try {
@@ -82,5 +87,6 @@ public final class Training {
                 }
             });
         }
+        System.exit(0); // the cache is written at exit; no thread a command left behind may delay it
     }
 }

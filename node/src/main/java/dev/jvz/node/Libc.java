@@ -99,15 +99,9 @@ final class Libc {
      * which file, for the error.
      */
     static void ioctl(int fd, long request, MemorySegment arg, String what) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            if ((int) IOCTL.invokeExact(state, fd, request, arg) != 0) {
-                throw new ErrnoException(what, errno(state));
-            }
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new ToolException(what + ": " + t, t);
+        int r = ioctlErrno(fd, request, arg);
+        if (r != 0) {
+            throw new ErrnoException(what, -r);
         }
     }
 

@@ -43,8 +43,8 @@ final class LoopDevice {
                     return;
                 }
                 if (-r != EAGAIN || attempt >= SET_ATTEMPTS) {
-                    throw new ToolException("cannot resize " + device + " to " + bytes + " bytes (LOOP_SET_STATUS64: "
-                            + Libc.strerror(-r) + ", errno " + -r + ")", -1);
+                    throw new Libc.ErrnoException("cannot resize " + device + " to " + bytes + " bytes (LOOP_SET_STATUS64)",
+                            -r);
                 }
                 Thread.sleep(20);
             }

@@ -218,6 +218,27 @@ verify() {
   "$@" || { echo "copy-bench: $row: $f differs from the source $src" >&2; exit 1; }
   rm -f "$f"
 }
+# nbd_row ROW URI QEMU-NBD-ADDRESS...: nbdcopy from URI, served by qemu-nbd at its best (see the header)
+# started before the cache drop; its CPU is counted in timed(), like a jvz receiver's.
+nbd_row() {
+  local row="$1" uri="$2"; shift 2
+  rm -f "$out/n.raw" "$sock"
+  MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only "$@" "$src" &
+  srvpid=$!
+  for _ in $(seq 100); do
+    if [ "$row" = nbdcopy ]; then [ -S "$sock" ] && break; else ss -Hltn "sport = :$nbdport" | grep -q . && break; fi
+    sleep 0.05
+  done
+  timed "$row" nbdcopy "$uri" "$out/n.raw"
+  kill "$srvpid"; wait "$srvpid" 2>/dev/null || true; srvpid=""
+  verify "$row" "$out/n.raw" qemu-img compare -q -f parallels -F raw "$src" "$out/n.raw"
+}
+# in_order REP ROW...: the rows as given on odd repetitions, reversed on even ones
+in_order() {
+  local rep="$1"; shift
+  order=("$@")
+  if [ $((rep % 2)) -eq 0 ]; then order=(); for ((i=$#; i>=1; i--)); do order+=("${!i}"); done; fi
+}
 run_row() {
   local o="$out"
   case "$1" in
@@ -230,22 +251,9 @@ run_row() {
     jvz-file) rm -f "$o/j-file.hdd"; timed jvz-file "$here/bin/jvz" ploop copy -s "$disk" -d "$o/j-file.hdd" --json
       verify jvz-file "$o/j-file.hdd" cmp "$src" "$o/j-file.hdd" ;;
     jvz-send) timed jvz-send "${JVZ[@]}" send "$src" --out /nonexistent --protocol legacy --discard true ;;
-    nbdcopy)
-      rm -f "$o/n.raw" "$sock"
-      MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only -k "$sock" "$src" &
-      srvpid=$!
-      for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-      timed nbdcopy nbdcopy "nbd+unix:///?socket=$sock" "$o/n.raw"
-      kill "$srvpid"; wait "$srvpid" 2>/dev/null || true; srvpid=""
-      verify nbdcopy "$o/n.raw" qemu-img compare -q -f parallels -F raw "$src" "$o/n.raw" ;;
+    nbdcopy) nbd_row nbdcopy "nbd+unix:///?socket=$sock" -k "$sock" ;;
     nbdcopy-tcp) # the same over TCP loopback, the transport the jvz rows use (and a migration)
-      rm -f "$o/n.raw"
-      MALLOC_MMAP_THRESHOLD_=33554432 qemu-nbd -f parallels -t -e 4 --read-only -b 127.0.0.1 -p "$nbdport" "$src" &
-      srvpid=$!
-      for _ in $(seq 100); do ss -Hltn "sport = :$nbdport" | grep -q . && break; sleep 0.05; done
-      timed nbdcopy-tcp nbdcopy "nbd://127.0.0.1:$nbdport" "$o/n.raw"
-      kill "$srvpid"; wait "$srvpid" 2>/dev/null || true; srvpid=""
-      verify nbdcopy-tcp "$o/n.raw" qemu-img compare -q -f parallels -F raw "$src" "$o/n.raw" ;;
+      nbd_row nbdcopy-tcp "nbd://127.0.0.1:$nbdport" -b 127.0.0.1 -p "$nbdport" ;;
     qemu-parallels) rm -f "$o/q.hdd"; timed qemu-parallels qemu-img convert -f parallels -O parallels "$src" "$o/q.hdd"
       verify qemu-parallels "$o/q.hdd" qemu-img compare -q -f parallels -F parallels "$src" "$o/q.hdd" ;;
     qemu-raw) rm -f "$o/q.raw"; timed qemu-raw qemu-img convert -f parallels -O raw "$src" "$o/q.raw"
@@ -264,11 +272,11 @@ if [ "$do_tp" = 1 ]; then
   echo "# part 1: pass-1 throughput, $reps repetitions, caches dropped before each run"
   for rep in $(seq 1 "$reps"); do
     echo "# repetition $rep"
-    if [ $((rep % 2)) -eq 1 ]; then order=("${rows[@]}"); else order=(); for ((i=${#rows[@]}-1; i>=0; i--)); do order+=("${rows[$i]}"); done; fi
+    in_order "$rep" "${rows[@]}"
     for row in "${order[@]}"; do run_row "$row"; done
     if [ "$do_warm" = 1 ]; then
       warm=1
-      if [ $((rep % 2)) -eq 1 ]; then order=("${warm_rows[@]}"); else order=(); for ((i=${#warm_rows[@]}-1; i>=0; i--)); do order+=("${warm_rows[$i]}"); done; fi
+      in_order "$rep" "${warm_rows[@]}"
       for row in "${order[@]}"; do run_row "$row"; done
       warm=0
     fi

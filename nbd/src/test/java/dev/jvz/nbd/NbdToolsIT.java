@@ -49,11 +49,16 @@ class NbdToolsIT {
                 break;
             }
         }
-        if (!found) {
+        requireHost(found, tool + " is not installed; CI must have it (scripts/install-deps.sh)");
+    }
+
+    /** Skips the test with {@code why} unless {@code ok}; in CI (CI=true) fails instead. */
+    static void requireHost(boolean ok, String why) {
+        if (!ok) {
             if ("true".equals(System.getenv("CI"))) {
-                fail(tool + " is not installed; CI must have it (scripts/install-deps.sh)");
+                fail(why);
             }
-            Assumptions.assumeTrue(false, tool + " is not installed");
+            Assumptions.assumeTrue(false, why);
         }
     }
 
@@ -184,12 +189,7 @@ class NbdToolsIT {
     void fioRandomWritesVerifyWithCrc32c() throws Exception {
         requireTool("fio");
         Result help = run("fio", "--enghelp=nbd");
-        if (!help.output().contains("uri")) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("fio lacks the nbd engine:\n" + help.output());
-            }
-            Assumptions.assumeTrue(false, "fio lacks the nbd engine");
-        }
+        requireHost(help.output().contains("uri"), "fio lacks the nbd engine:\n" + help.output());
         Result r = ok("fio", "--name=verify", "--ioengine=nbd", "--uri=" + uri(), "--rw=randwrite", "--bs=4k",
                 "--size=32m", "--iodepth=16", "--verify=crc32c", "--do_verify=1", "--verify_fatal=1",
                 "--randrepeat=1", "--verify_state_save=0");
